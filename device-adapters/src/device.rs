@@ -1,0 +1,167 @@
+//! The device model the steps program against. A [`Device`] offers the
+//! operations the test steps need, each returning a typed outcome or a
+//! [`ProbeError`]; how the operation reaches the product (a simulated product on
+//! loopback, a real unit on the bench network) is the adapter's business.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::evidence::Evidence;
+use crate::profile::LoginMethod;
+use crate::secret::Secret;
+
+/// A username and password to try on a login interface.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Credential {
+    pub username: String,
+    pub password: Secret,
+}
+
+impl Credential {
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credential {
+            username: username.into(),
+            password: Secret::new(password),
+        }
+    }
+}
+
+/// A declared interface with a login, resolved to the address to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginTarget {
+    /// The interface name from the profile's IXIT.
+    pub interface: String,
+    pub method: LoginMethod,
+    /// Where the probe connects.
+    pub addr: SocketAddr,
+    /// Host name to present (HTTP `Host`, TLS SNI).
+    pub host: String,
+    /// Whether the interface speaks TLS (https).
+    pub tls: bool,
+}
+
+impl fmt::Display for LoginTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.method {
+            LoginMethod::TelnetPrompt => "telnet login",
+            LoginMethod::HttpBasic { .. } => "HTTP basic auth",
+            LoginMethod::HttpForm { .. } => "HTTP form login",
+        };
+        write!(f, "{kind} on {} ({})", self.interface, self.addr)
+    }
+}
+
+/// What the device did with a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum LoginOutcome {
+    Accepted,
+    Rejected,
+    /// The device refuses further attempts for now (HTTP 429, "too many
+    /// attempts"). A credential tried while locked out proves nothing.
+    LockedOut { detail: String },
+}
+
+/// A fetched web page, trimmed to the size limit.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebPage {
+    /// The URL that was asked for.
+    pub requested: String,
+    /// The URL finally answered (after redirects).
+    pub url: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// Body decoded as UTF-8 (lossy), at most the size limit.
+    pub body: String,
+    /// True when the body was cut at the size limit.
+    pub truncated: bool,
+    /// Each redirect hop's target, in order.
+    pub redirects: Vec<String>,
+    /// The server asked for credentials (401 with `WWW-Authenticate`).
+    pub auth_challenge: bool,
+}
+
+/// Why a probe produced no answer to judge. Every variant makes the affected
+/// test case INCONCLUSIVE: never PASS, never FAIL.
+#[derive(Debug, Clone, thiserror::Error, Serialize)]
+#[serde(tag = "error", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ProbeError {
+    #[error("{target}: no answer within {:.1} s", .after.as_secs_f64())]
+    Timeout { target: String, after: Duration },
+    #[error("{target}: cannot connect: {detail}")]
+    Connect { target: String, detail: String },
+    #[error("{target}: unexpected answer: {detail}")]
+    Protocol { target: String, detail: String },
+    #[error("{target}: answer larger than {limit} bytes")]
+    TooLarge { target: String, limit: usize },
+    #[error("{action}: {detail}")]
+    Operator { action: String, detail: String },
+    #[error("{what} is not supported by device adapter {adapter}")]
+    Unsupported { adapter: String, what: String },
+    #[error("{target}: {detail}")]
+    Other { target: String, detail: String },
+}
+
+/// A product under test, reached through an adapter.
+#[async_trait::async_trait]
+pub trait Device: Send + Sync + fmt::Debug {
+    /// The device spec it was opened with, e.g. `sim:good-camera`.
+    fn name(&self) -> &str;
+
+    /// Every enabled interface that declares a login, resolved for probing.
+    fn login_targets(&self) -> Vec<LoginTarget>;
+
+    /// Try one credential on one login interface.
+    async fn try_login(
+        &self,
+        ev: &Evidence,
+        target: &LoginTarget,
+        credential: &Credential,
+    ) -> Result<LoginOutcome, ProbeError>;
+
+    /// Fetch a web page (the manufacturer's website, the device's own pages)
+    /// without credentials, following redirects.
+    async fn fetch(&self, ev: &Evidence, url: &str) -> Result<WebPage, ProbeError>;
+
+    /// Return the unit to its factory-default state (a reset button on a real
+    /// unit: the operator hook).
+    async fn factory_reset(&self, ev: &Evidence) -> Result<(), ProbeError>;
+
+    /// Power the unit off and on (clears lockouts and volatile state).
+    async fn power_cycle(&self, ev: &Evidence) -> Result<(), ProbeError>;
+}
+
+/// Where the product's declared ports and its manufacturer's website are
+/// reached. A real unit answers on its own address; a simulated product answers
+/// on loopback ports chosen when it started.
+pub trait AddressBook: Send + Sync + fmt::Debug {
+    /// The address that answers for the device's port `port`, if any.
+    fn device_addr(&self, port: u16) -> Option<SocketAddr>;
+
+    /// Host name to present to the device (HTTP `Host`, TLS SNI).
+    fn device_host(&self) -> String;
+
+    /// Every port the device is known to listen on, for discovery of
+    /// undeclared login interfaces. Real devices return `None`: the caller then
+    /// connects to the well-known ports it wants to check.
+    fn known_ports(&self) -> Option<Vec<u16>>;
+
+    /// Where to connect for a website host name instead of resolving it through
+    /// DNS (a simulated manufacturer's website); `None` resolves normally.
+    fn website_addr(&self, host: &str) -> Option<SocketAddr>;
+
+    /// Extra root certificates (PEM) to trust for website TLS, beyond the
+    /// system's (the simulated manufacturer's certificate authority).
+    fn website_roots_pem(&self) -> Vec<String>;
+}
+
+/// Physical actions on the unit: pressing the reset button, pulling the plug.
+#[async_trait::async_trait]
+pub trait PhysicalActions: Send + Sync + fmt::Debug {
+    async fn factory_reset(&self) -> Result<(), String>;
+    async fn power_cycle(&self) -> Result<(), String>;
+}

@@ -1,0 +1,9 @@
+//! The device model, protocol probes as tower services, and simulated products.
+//!
+//! Steps reach a product only through a [`device::Device`]. Adapters know
+//! nothing of Gherkin: they connect, probe, and record evidence.
+
+pub mod device;
+pub mod evidence;
+pub mod profile;
+pub mod secret;

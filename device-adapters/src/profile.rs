@@ -1,0 +1,695 @@
+//! The device profile: a manufacturer's declaration (identity, ICS, conditions,
+//! IXIT, units, operator hooks), parsed once into typed values.
+//!
+//! Loading runs the JSON Schema first (so every structural problem is reported
+//! with its JSON path), then the checks a schema cannot express (real dates,
+//! unique names, references between tables). After that the rest of the program
+//! holds only well-formed values.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// The JSON Schema every profile is checked against, embedded so a profile can be
+/// validated without the source tree.
+pub const PROFILE_SCHEMA: &str = include_str!("../../schemas/device-profile.schema.json");
+
+/// Profiles larger than this are refused before parsing.
+const MAX_PROFILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// One problem found in a profile, located by JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileIssue {
+    /// JSON pointer into the profile (`/ixit/interfaces/0/port`), `/` for the root.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ProfileIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Why a profile could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    #[error("cannot read profile {file}: {source}")]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("profile {file} is {size} bytes; the limit is {limit}")]
+    TooLarge { file: PathBuf, size: u64, limit: u64 },
+    #[error("profile {file} is not JSON: {message} (line {line}, column {column})")]
+    Syntax {
+        file: PathBuf,
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("profile {file} is invalid:\n{}", list(.issues))]
+    Invalid {
+        file: PathBuf,
+        issues: Vec<ProfileIssue>,
+    },
+}
+
+fn list(issues: &[ProfileIssue]) -> String {
+    issues
+        .iter()
+        .map(|i| format!("  - {i}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl ProfileError {
+    /// Every located problem (empty for read and syntax errors).
+    pub fn issues(&self) -> &[ProfileIssue] {
+        match self {
+            ProfileError::Invalid { issues, .. } => issues,
+            _ => &[],
+        }
+    }
+}
+
+/// An EN 303 645 provision identifier such as `5.1-1` or `4-1`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProvisionId(String);
+
+impl ProvisionId {
+    pub fn parse(s: &str) -> Option<Self> {
+        let re_ok = {
+            let (clause, num) = s.split_once('-')?;
+            let clause_ok = clause == "4"
+                || clause == "6"
+                || clause
+                    .strip_prefix("5.")
+                    .and_then(|n| n.parse::<u8>().ok())
+                    .is_some_and(|n| (1..=13).contains(&n));
+            clause_ok
+                && !num.is_empty()
+                && num.len() <= 2
+                && num.bytes().all(|b| b.is_ascii_digit())
+        };
+        re_ok.then(|| ProvisionId(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ProvisionId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        ProvisionId::parse(&s).ok_or_else(|| format!("not a provision id: {s:?}"))
+    }
+}
+impl From<ProvisionId> for String {
+    fn from(p: ProvisionId) -> String {
+        p.0
+    }
+}
+impl fmt::Display for ProvisionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A loaded, checked profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The file it came from (for messages).
+    pub source: PathBuf,
+    /// SHA-256 of the profile file's bytes, hex.
+    pub sha256: String,
+    pub product: Product,
+    pub conditions: Conditions,
+    pub ics: BTreeMap<ProvisionId, IcsEntry>,
+    pub ixit: Ixit,
+    pub units: Vec<Unit>,
+    pub operator_hooks: OperatorHooks,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub manufacturer: String,
+    pub manufacturer_address: String,
+    pub model: String,
+    #[serde(rename = "type")]
+    pub product_type: String,
+    #[serde(default)]
+    pub batch: Option<String>,
+    #[serde(default)]
+    pub gtin: Option<String>,
+    pub firmware: String,
+}
+
+/// The EN 303 645 V2.1.1 conditions (1)–(13), by number.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    pub passwords_used: bool,
+    pub preinstalled_passwords: bool,
+    #[serde(default)]
+    pub software_not_updateable: bool,
+    pub constrained: bool,
+    #[serde(default)]
+    pub telemetry: bool,
+    #[serde(default)]
+    pub consent_based_processing: bool,
+    pub user_authentication: bool,
+    #[serde(default)]
+    pub automatic_updates_or_notifications: bool,
+    #[serde(default)]
+    pub unique_hardcoded_identity: bool,
+    #[serde(default)]
+    pub network_updates: bool,
+    pub update_mechanism: bool,
+    #[serde(default)]
+    pub debug_interface_physically_accessible: bool,
+}
+
+impl Conditions {
+    /// Does condition `n` (1–13) hold? Unknown numbers never hold.
+    pub fn holds(&self, n: u8) -> bool {
+        match n {
+            1 => self.passwords_used,
+            2 => self.preinstalled_passwords,
+            3 => self.software_not_updateable,
+            4 => self.constrained,
+            5 => !self.constrained,
+            6 => self.telemetry,
+            7 => self.consent_based_processing,
+            8 => self.user_authentication,
+            9 => self.automatic_updates_or_notifications,
+            10 => self.unique_hardcoded_identity,
+            11 => self.network_updates,
+            12 => self.update_mechanism,
+            13 => self.debug_interface_physically_accessible,
+            _ => false,
+        }
+    }
+
+    /// A short name for condition `n`, for reasons in reports.
+    pub fn describe(n: u8) -> &'static str {
+        match n {
+            1 => "passwords are used",
+            2 => "pre-installed passwords are used",
+            3 => "software components are not updateable",
+            4 => "the device is constrained",
+            5 => "the device is not constrained",
+            6 => "telemetry data is collected",
+            7 => "personal data is processed on the basis of consent",
+            8 => "the device allows user authentication",
+            9 => "automatic updates or update notifications are supported",
+            10 => "a hard-coded unique per-device identity is used for security",
+            11 => "updates are delivered over a network interface",
+            12 => "an update mechanism is implemented",
+            13 => "a debug interface is physically accessible",
+            _ => "unknown condition",
+        }
+    }
+}
+
+/// ICS support column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Support {
+    #[serde(rename = "Y")]
+    Yes,
+    #[serde(rename = "N")]
+    No,
+    #[serde(rename = "N/A")]
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IcsEntry {
+    pub support: Support,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ixit {
+    pub auth_mechanisms: Vec<AuthMechanism>,
+    pub user_info: UserInfo,
+    pub interfaces: Vec<Interface>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthFactor {
+    Password,
+    Pin,
+    Certificate,
+    Token,
+    Biometric,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthMechanism {
+    pub id: String,
+    pub description: String,
+    pub factor: AuthFactor,
+    /// Names of [`Interface`]s this mechanism guards.
+    pub interfaces: Vec<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<PasswordPolicy>,
+    #[serde(default)]
+    pub brute_force_prevention: Option<String>,
+    #[serde(default)]
+    pub security_guarantees: Option<String>,
+    #[serde(default)]
+    pub cryptographic_details: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PasswordKind {
+    UniquePerUnit,
+    UserDefined,
+    Universal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GenerationInput {
+    Csprng,
+    KeyedHash,
+    UserChoice,
+    Counter,
+    SerialNumber,
+    MacAddress,
+    ProductName,
+    Timestamp,
+    DictionaryWords,
+    FixedValue,
+}
+
+impl GenerationInput {
+    /// Inputs that make a generated password predictable by an attacker who
+    /// knows the device class (EN 303 645 5.1-2; PSTI Schedule 1 para 1(3)).
+    pub fn is_predictable(self) -> bool {
+        matches!(
+            self,
+            GenerationInput::Counter
+                | GenerationInput::SerialNumber
+                | GenerationInput::MacAddress
+                | GenerationInput::ProductName
+                | GenerationInput::Timestamp
+                | GenerationInput::FixedValue
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    pub kind: PasswordKind,
+    pub generation_mechanism: String,
+    #[serde(default)]
+    pub generation_inputs: Vec<GenerationInput>,
+    #[serde(default)]
+    pub minimum_length: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportPeriod {
+    pub url: String,
+    #[serde(with = "date_format")]
+    pub end_date: time::Date,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInfo {
+    pub manufacturer_website: String,
+    pub disclosure_policy_url: String,
+    pub support_period: SupportPeriod,
+    #[serde(default)]
+    pub model_designation_url: Option<String>,
+    #[serde(default)]
+    pub privacy_notice_url: Option<String>,
+    #[serde(default)]
+    pub secure_setup_url: Option<String>,
+}
+
+impl UserInfo {
+    /// RFC 9116 location of the manufacturer's security.txt.
+    pub fn security_txt_url(&self) -> String {
+        let origin = origin_of(&self.manufacturer_website);
+        format!("{origin}/.well-known/security.txt")
+    }
+}
+
+/// `scheme://host[:port]` of a URL (everything before the first `/` after `//`).
+pub fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    Telnet,
+    Http,
+    Https,
+    Ssh,
+    Mqtt,
+    Mqtts,
+    Tls,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum LoginMethod {
+    TelnetPrompt,
+    HttpBasic {
+        path: String,
+    },
+    HttpForm {
+        path: String,
+        username_field: String,
+        password_field: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interface {
+    pub name: String,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub enabled: bool,
+    #[serde(default)]
+    pub login: Option<LoginMethod>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    pub serial: String,
+    #[serde(default)]
+    pub mac: Option<String>,
+    #[serde(default)]
+    pub initial_password: Option<Secret>,
+}
+
+impl Unit {
+    /// The MAC address as six bytes, when declared.
+    pub fn mac_bytes(&self) -> Option<[u8; 6]> {
+        let mac = self.mac.as_deref()?;
+        let mut out = [0u8; 6];
+        let mut parts = mac.split(':');
+        for b in out.iter_mut() {
+            *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+        }
+        parts.next().is_none().then_some(out)
+    }
+}
+
+/// How a physical action is carried out on a real unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Hook {
+    Command {
+        command: Vec<String>,
+        #[serde(default)]
+        timeout_seconds: Option<u64>,
+    },
+    Prompt {
+        prompt: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorHooks {
+    #[serde(default)]
+    pub factory_reset: Option<Hook>,
+    #[serde(default)]
+    pub power_cycle: Option<Hook>,
+    #[serde(default)]
+    pub cut_uplink: Option<Hook>,
+    #[serde(default)]
+    pub restore_uplink: Option<Hook>,
+}
+
+/// The profile document as serde sees it, before cross-checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    #[serde(rename = "$schema", default)]
+    _schema: Option<String>,
+    #[allow(dead_code)]
+    profile_version: u32,
+    product: Product,
+    conditions: Conditions,
+    ics: BTreeMap<ProvisionId, IcsEntry>,
+    ixit: Ixit,
+    #[serde(default)]
+    units: Vec<Unit>,
+    #[serde(default)]
+    operator_hooks: OperatorHooks,
+}
+
+mod date_format {
+    use serde::{Deserialize, Deserializer, Serializer};
+    const FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(d: &time::Date, s: S) -> Result<S::Ok, S::Error> {
+        let text = d.format(FMT).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<time::Date, D::Error> {
+        let text = String::deserialize(d)?;
+        time::Date::parse(&text, FMT)
+            .map_err(|e| serde::de::Error::custom(format!("not a calendar date {text:?}: {e}")))
+    }
+}
+
+/// Parse a `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, fmt).ok()
+}
+
+/// Format a date as `YYYY-MM-DD`.
+pub fn format_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn schema_validator() -> Result<jsonschema::Validator, String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(PROFILE_SCHEMA).map_err(|e| format!("embedded schema: {e}"))?;
+    jsonschema::validator_for(&schema).map_err(|e| format!("embedded schema: {e}"))
+}
+
+impl Profile {
+    /// Read, validate and parse a profile file.
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let file = path.to_path_buf();
+        let meta = std::fs::metadata(path).map_err(|source| ProfileError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        if meta.len() > MAX_PROFILE_BYTES {
+            return Err(ProfileError::TooLarge {
+                file,
+                size: meta.len(),
+                limit: MAX_PROFILE_BYTES,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|source| ProfileError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Profile::from_bytes(&bytes, path)
+    }
+
+    /// Validate and parse profile bytes; `source` names them in messages.
+    pub fn from_bytes(bytes: &[u8], source: &Path) -> Result<Profile, ProfileError> {
+        let file = source.to_path_buf();
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| ProfileError::Syntax {
+                file: file.clone(),
+                message: e.to_string(),
+                line: e.line(),
+                column: e.column(),
+            })?;
+        let invalid = |issues| ProfileError::Invalid {
+            file: file.clone(),
+            issues,
+        };
+        let validator = schema_validator().map_err(|message| {
+            invalid(vec![ProfileIssue {
+                path: "/".into(),
+                message,
+            }])
+        })?;
+        let mut issues: Vec<ProfileIssue> = validator
+            .iter_errors(&value)
+            .map(|e| ProfileIssue {
+                path: pointer_or_root(e.instance_path().to_string()),
+                message: e.to_string(),
+            })
+            .collect();
+        if !issues.is_empty() {
+            issues.sort_by(|a, b| a.path.cmp(&b.path));
+            issues.dedup();
+            return Err(invalid(issues));
+        }
+        let raw: RawProfile = serde_json::from_value(value).map_err(|e| {
+            invalid(vec![ProfileIssue {
+                path: "/".into(),
+                message: e.to_string(),
+            }])
+        })?;
+        let issues = cross_check(&raw);
+        if !issues.is_empty() {
+            return Err(invalid(issues));
+        }
+        use sha2::Digest;
+        Ok(Profile {
+            source: file,
+            sha256: hex::encode(sha2::Sha256::digest(bytes)),
+            product: raw.product,
+            conditions: raw.conditions,
+            ics: raw.ics,
+            ixit: raw.ixit,
+            units: raw.units,
+            operator_hooks: raw.operator_hooks,
+        })
+    }
+
+    /// The interface with this name.
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.ixit.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// The first password mechanism, which names the login user for sweeps.
+    pub fn password_mechanisms(&self) -> impl Iterator<Item = &AuthMechanism> {
+        self.ixit
+            .auth_mechanisms
+            .iter()
+            .filter(|m| m.factor == AuthFactor::Password)
+    }
+}
+
+fn pointer_or_root(p: String) -> String {
+    if p.is_empty() {
+        "/".into()
+    } else {
+        p
+    }
+}
+
+/// Checks the schema cannot express: unique names, references, real values.
+fn cross_check(raw: &RawProfile) -> Vec<ProfileIssue> {
+    let mut issues = Vec::new();
+    let mut push = |path: String, message: String| issues.push(ProfileIssue { path, message });
+
+    let mut names = BTreeSet::new();
+    for (i, iface) in raw.ixit.interfaces.iter().enumerate() {
+        if !names.insert(iface.name.as_str()) {
+            push(
+                format!("/ixit/interfaces/{i}/name"),
+                format!("interface name {:?} is used twice", iface.name),
+            );
+        }
+        let login_fits = match (&iface.login, iface.protocol) {
+            (None, _) => true,
+            (Some(LoginMethod::TelnetPrompt), p) => p == Protocol::Telnet,
+            (Some(_), p) => matches!(p, Protocol::Http | Protocol::Https),
+        };
+        if !login_fits {
+            push(
+                format!("/ixit/interfaces/{i}/login"),
+                format!(
+                    "login kind does not fit protocol {:?}",
+                    iface.protocol
+                ),
+            );
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for (i, m) in raw.ixit.auth_mechanisms.iter().enumerate() {
+        if !ids.insert(m.id.as_str()) {
+            push(
+                format!("/ixit/auth_mechanisms/{i}/id"),
+                format!("mechanism id {:?} is used twice", m.id),
+            );
+        }
+        for (j, name) in m.interfaces.iter().enumerate() {
+            if !names.contains(name.as_str()) {
+                push(
+                    format!("/ixit/auth_mechanisms/{i}/interfaces/{j}"),
+                    format!("no interface named {name:?} in /ixit/interfaces"),
+                );
+            }
+        }
+        if m.factor == AuthFactor::Password && m.password.is_none() {
+            push(
+                format!("/ixit/auth_mechanisms/{i}/password"),
+                "a password mechanism must describe its password policy".into(),
+            );
+        }
+    }
+    let mut serials = BTreeSet::new();
+    for (i, u) in raw.units.iter().enumerate() {
+        if !serials.insert(u.serial.as_str()) {
+            push(
+                format!("/units/{i}/serial"),
+                format!("serial {:?} is declared twice", u.serial),
+            );
+        }
+    }
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provision_ids() {
+        for ok in ["4-1", "5.1-1", "5.13-1", "6-5", "5.3-16"] {
+            assert!(ProvisionId::parse(ok).is_some(), "{ok}");
+        }
+        for bad in ["5.14-1", "5-1", "5.1-", "x", "5.1-123", "7-1"] {
+            assert!(ProvisionId::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn origin() {
+        assert_eq!(
+            origin_of("https://www.acme.example/support/x"),
+            "https://www.acme.example"
+        );
+        assert_eq!(origin_of("https://a.example"), "https://a.example");
+    }
+}

@@ -1,0 +1,1 @@
+//! Gherkin runner and steps.
