@@ -1,1 +1,11 @@
-//! Gherkin runner and steps.
+//! The Gherkin side of iotmark: the catalogue derived from the feature files,
+//! the step definitions, the runner that turns scenarios into verdicts, and the
+//! reports a run writes.
+
+pub mod analysis;
+pub mod catalogue;
+pub mod defs;
+pub mod dictionary;
+pub mod runner;
+pub mod verdict;
+pub mod world;

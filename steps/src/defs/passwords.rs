@@ -1,0 +1,350 @@
+//! Passwords: dictionary sweeps over the login interfaces, and the analysis of
+//! the declared units' pre-installed passwords.
+
+use iotmark_adapters::device::{Credential, LoginOutcome, LoginTarget};
+use iotmark_adapters::secret::Secret;
+
+use super::{step, StepDef};
+use crate::analysis::passwords::{self as pw, UnitPassword};
+use crate::world::{StepError, StepResult, SweepOutcome, World};
+
+pub fn defs() -> Vec<StepDef> {
+    vec![
+        step!(
+            r"the product's network login interfaces, including undeclared telnet consoles",
+            login_interfaces
+        ),
+        step!(
+            r"every credential of the default-credential dictionary is tried on each of them",
+            sweep
+        ),
+        step!(
+            r"none of the logins accepts any of those credentials",
+            none_accepted
+        ),
+        step!(
+            r"the pre-installed passwords declared for a sample of units",
+            declared_units
+        ),
+        step!(
+            r"the unit under test accepts the password declared for it",
+            unit_accepts_declared
+        ),
+        step!(r"no two units share a password", distinct),
+        step!(r"the passwords do not follow an incremental counter", no_counter),
+        step!(
+            r"no password is derived from its unit's serial number or MAC address",
+            not_derived
+        ),
+        step!(
+            r"no password is a common password and each is strong enough to resist guessing",
+            strong
+        ),
+        step!(r"the unit has been reset to its factory settings", factory_reset),
+    ]
+}
+
+/// After this many probe errors in a row on one interface, give up on it.
+const MAX_CONSECUTIVE_ERRORS: usize = 3;
+
+async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
+    w.targets = w.ctx.device.login_targets();
+    if w.targets.is_empty() {
+        return Err(StepError::Inconclusive(
+            "no login interface was declared or discovered, so none could be tried".into(),
+        ));
+    }
+    let names: Vec<String> = w.targets.iter().map(|t| t.to_string()).collect();
+    w.note(format!("login interfaces: {}", names.join(", ")));
+    Ok(())
+}
+
+/// Try one credential, power-cycling once if the device is locked out.
+async fn attempt(
+    w: &World,
+    target: &LoginTarget,
+    credential: &Credential,
+    power_cycles: &mut usize,
+) -> Result<LoginOutcome, String> {
+    let device = &w.ctx.device;
+    let first = device
+        .try_login(&w.ev, target, credential)
+        .await
+        .map_err(|e| e.to_string())?;
+    let LoginOutcome::LockedOut { detail } = first else {
+        return Ok(first);
+    };
+    device.power_cycle(&w.ev).await.map_err(|e| {
+        format!("{target} locked us out ({detail}) and the unit could not be power-cycled: {e}")
+    })?;
+    *power_cycles += 1;
+    let second = device
+        .try_login(&w.ev, target, credential)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let LoginOutcome::LockedOut { detail } = second {
+        return Err(format!(
+            "{target} stays locked out even straight after a power cycle ({detail})"
+        ));
+    }
+    Ok(second)
+}
+
+async fn sweep(w: &mut World, _: Vec<String>) -> StepResult {
+    let mut out = SweepOutcome::default();
+    let dictionary = w.ctx.dictionary.clone();
+    let targets = w.targets.clone();
+    for target in &targets {
+        let mut consecutive_errors = 0;
+        for entry in &dictionary {
+            out.attempts += 1;
+            match attempt(w, target, &entry.credential, &mut out.power_cycles).await {
+                Ok(LoginOutcome::Accepted) => {
+                    consecutive_errors = 0;
+                    out.accepted.push(format!(
+                        "{target} accepts {} / {} ({} dictionary, row {})",
+                        entry.credential.username,
+                        entry.credential.password.mask(),
+                        entry.source,
+                        entry.row
+                    ));
+                }
+                Ok(_) => consecutive_errors = 0,
+                Err(e) => {
+                    consecutive_errors += 1;
+                    if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                        out.unfinished.push(format!(
+                            "{target}: gave up after {consecutive_errors} failed probes in a row, last: {e}"
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    w.sweep = Some(out);
+    Ok(())
+}
+
+async fn none_accepted(w: &mut World, _: Vec<String>) -> StepResult {
+    let Some(out) = w.sweep.take() else {
+        return Err(StepError::Inconclusive("no sweep was run".into()));
+    };
+    if !out.accepted.is_empty() {
+        return Err(StepError::Fail(format!(
+            "a well-known default credential is accepted: {}",
+            out.accepted.join("; ")
+        )));
+    }
+    if !out.unfinished.is_empty() {
+        return Err(StepError::Inconclusive(out.unfinished.join("; ")));
+    }
+    w.note(format!(
+        "{} attempts over {} interface(s), none accepted{}",
+        out.attempts,
+        w.targets.len(),
+        if out.power_cycles > 0 {
+            format!(" ({} power cycles to clear lockouts)", out.power_cycles)
+        } else {
+            String::new()
+        }
+    ));
+    Ok(())
+}
+
+/// The declared units that carry a password, as analysis input.
+fn unit_passwords(w: &World) -> Vec<(String, Option<[u8; 6]>, Secret)> {
+    w.profile()
+        .units
+        .iter()
+        .filter_map(|u| {
+            u.initial_password
+                .clone()
+                .map(|p| (u.serial.clone(), u.mac_bytes(), p))
+        })
+        .collect()
+}
+
+fn as_analysis(units: &[(String, Option<[u8; 6]>, Secret)]) -> Vec<UnitPassword<'_>> {
+    units
+        .iter()
+        .map(|(serial, mac, p)| UnitPassword {
+            serial,
+            mac: *mac,
+            password: p.expose(),
+        })
+        .collect()
+}
+
+async fn declared_units(w: &mut World, _: Vec<String>) -> StepResult {
+    let units = unit_passwords(w);
+    if units.len() < 2 {
+        return Err(StepError::Inconclusive(format!(
+            "the profile declares {} unit password(s) in /units; at least two are needed to judge uniqueness",
+            units.len()
+        )));
+    }
+    w.ev.note(
+        "declared-units",
+        &format!(
+            "{} unit passwords analysed: {}",
+            units.len(),
+            units
+                .iter()
+                .map(|(s, _, p)| format!("{s}={}", p.mask()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    w.note(format!("{} declared unit passwords analysed", units.len()));
+    Ok(())
+}
+
+async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
+    let profile = w.profile();
+    let Some(unit) = profile.units.first() else {
+        return Err(StepError::Inconclusive("no unit is declared in /units".into()));
+    };
+    let Some(password) = unit.initial_password.clone() else {
+        return Err(StepError::Inconclusive(format!(
+            "unit {} has no declared initial_password",
+            unit.serial
+        )));
+    };
+    let serial = unit.serial.clone();
+    let Some(mech) = profile.password_mechanisms().next() else {
+        return Err(StepError::Inconclusive("no password mechanism is declared".into()));
+    };
+    let username = mech.username.clone().unwrap_or_default();
+    let names = mech.interfaces.clone();
+    let Some(target) = w
+        .ctx
+        .device
+        .login_targets()
+        .into_iter()
+        .find(|t| names.contains(&t.interface))
+    else {
+        return Err(StepError::Inconclusive(format!(
+            "none of the interfaces of mechanism {} could be reached",
+            mech.id
+        )));
+    };
+    let credential = Credential {
+        username,
+        password,
+    };
+    let mut cycles = 0;
+    match attempt(w, &target, &credential, &mut cycles).await {
+        Ok(LoginOutcome::Accepted) => {
+            w.note(format!("unit {serial} accepts its declared password on {target}"));
+            Ok(())
+        }
+        Ok(_) => Err(StepError::Fail(format!(
+            "unit {serial} rejects the password declared for it on {target}: the declaration does not describe this unit"
+        ))),
+        Err(e) => Err(StepError::Inconclusive(e)),
+    }
+}
+
+async fn distinct(w: &mut World, _: Vec<String>) -> StepResult {
+    let units = unit_passwords(w);
+    let shared = pw::shared_passwords(&as_analysis(&units));
+    if let Some((a, b)) = shared.first() {
+        return Err(StepError::Fail(format!(
+            "units {} and {} share the same password ({} pair(s) in all)",
+            units[*a].0,
+            units[*b].0,
+            shared.len()
+        )));
+    }
+    Ok(())
+}
+
+async fn no_counter(w: &mut World, _: Vec<String>) -> StepResult {
+    let units = unit_passwords(w);
+    // Reasons quote the pattern, so mask the passwords in it.
+    if let Some(how) = pw::counter_pattern(&as_analysis(&units)) {
+        let masked = units.iter().fold(how, |acc, (_, _, p)| {
+            acc.replace(p.expose(), &p.mask())
+        });
+        return Err(StepError::Fail(format!(
+            "the unit passwords follow an incremental counter: {masked}"
+        )));
+    }
+    Ok(())
+}
+
+async fn not_derived(w: &mut World, _: Vec<String>) -> StepResult {
+    let units = unit_passwords(w);
+    let found: Vec<String> = as_analysis(&units)
+        .iter()
+        .filter_map(|u| {
+            pw::derived_from_identifier(u)
+                .map(|why| format!("unit {}: the password {why}", u.serial))
+        })
+        .collect();
+    if !found.is_empty() {
+        return Err(StepError::Fail(found.join("; ")));
+    }
+    Ok(())
+}
+
+async fn strong(w: &mut World, _: Vec<String>) -> StepResult {
+    let units = unit_passwords(w);
+    let product = &w.profile().product;
+    let mut public: Vec<String> = vec![
+        product.manufacturer.clone(),
+        product.model.clone(),
+        product.product_type.clone(),
+    ];
+    public.extend(w.profile().units.iter().map(|u| u.serial.clone()));
+    let public: Vec<&str> = public.iter().map(String::as_str).collect();
+    let mut problems = Vec::new();
+    let mut weakest = f64::INFINITY;
+    for (serial, _, password) in &units {
+        if w.ctx
+            .dictionary
+            .iter()
+            .any(|e| e.credential.password.expose() == password.expose())
+        {
+            problems.push(format!(
+                "unit {serial}: the password is in the default-credential dictionary"
+            ));
+            continue;
+        }
+        let s = pw::strength(password.expose(), &public);
+        weakest = weakest.min(s.guesses_log10);
+        if let Some(word) = s.common {
+            let _ = word; // the word itself would reveal the password
+            problems.push(format!(
+                "unit {serial}: the password is (mostly) a common password"
+            ));
+        } else if s.score < pw::MIN_SCORE {
+            problems.push(format!(
+                "unit {serial}: the password is too easy to guess (strength {}/4, about 10^{:.1} guesses; at least {} is required)",
+                s.score,
+                s.guesses_log10,
+                pw::MIN_SCORE
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(StepError::Fail(problems.join("; ")));
+    }
+    w.note(format!(
+        "every password resists guessing (weakest about 10^{weakest:.1} guesses)"
+    ));
+    Ok(())
+}
+
+async fn factory_reset(w: &mut World, _: Vec<String>) -> StepResult {
+    match w.ctx.device.factory_reset(&w.ev).await {
+        Ok(()) => {
+            w.note("the unit was reset to factory settings");
+            Ok(())
+        }
+        Err(e) => Err(StepError::Inconclusive(format!(
+            "the unit could not be reset to factory settings: {e}"
+        ))),
+    }
+}

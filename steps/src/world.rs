@@ -1,0 +1,101 @@
+//! The World: what one scenario knows while its steps run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use iotmark_adapters::device::{Device, LoginTarget, WebPage};
+use iotmark_adapters::evidence::{Evidence, EvidenceLog};
+use iotmark_adapters::profile::Profile;
+
+use crate::analysis::text::FoundDate;
+use crate::dictionary::DictionaryEntry;
+
+/// An earlier assessment of the same model, for the "never shortened" check.
+#[derive(Debug, Clone)]
+pub struct PreviousReport {
+    /// Where it was read from.
+    pub source: String,
+    pub model: String,
+    pub support_end: time::Date,
+}
+
+/// Everything a run shares between scenarios.
+#[derive(Debug)]
+pub struct RunContext {
+    pub profile: Profile,
+    pub device: Arc<dyn Device>,
+    pub evidence: Arc<EvidenceLog>,
+    pub dictionary: Vec<DictionaryEntry>,
+    /// The run's clock: "today" for dates that must not have passed.
+    pub now: time::OffsetDateTime,
+    pub previous: Option<PreviousReport>,
+    /// Longest a scenario may take before it is INCONCLUSIVE.
+    pub scenario_timeout: Duration,
+}
+
+impl RunContext {
+    pub fn today(&self) -> time::Date {
+        self.now.date()
+    }
+}
+
+/// Why a step did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    /// The product or declaration does not meet the requirement.
+    Fail(String),
+    /// What was needed to decide could not be obtained.
+    Inconclusive(String),
+    /// The step found the scenario does not apply (e.g. no earlier report).
+    NotApplicable(String),
+}
+
+pub type StepResult = Result<(), StepError>;
+
+/// Outcome of a dictionary sweep over the login interfaces.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOutcome {
+    pub attempts: usize,
+    /// (interface description, username, masked password, dictionary source and row)
+    pub accepted: Vec<String>,
+    /// Interfaces that could not be swept, with why.
+    pub unfinished: Vec<String>,
+    pub power_cycles: usize,
+}
+
+/// Per-scenario state.
+#[derive(Debug)]
+pub struct World {
+    pub ctx: Arc<RunContext>,
+    /// Evidence handle scoped to this scenario.
+    pub ev: Evidence,
+    pub targets: Vec<LoginTarget>,
+    pub sweep: Option<SweepOutcome>,
+    /// The last page fetched, and what it was.
+    pub page: Option<(String, WebPage)>,
+    pub dates: Vec<FoundDate>,
+    /// What passing steps observed, for the PASS reason.
+    pub notes: Vec<String>,
+}
+
+impl World {
+    pub fn new(ctx: Arc<RunContext>, ev: Evidence) -> World {
+        World {
+            ctx,
+            ev,
+            targets: Vec::new(),
+            sweep: None,
+            page: None,
+            dates: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.ctx.profile
+    }
+}
