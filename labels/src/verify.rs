@@ -1,0 +1,338 @@
+//! High-level label verification: from a file, URL or photo to a status and a reason.
+//!
+//! [`verify`] never panics and never returns an error: anything wrong with the
+//! input is an `Invalid` verdict with a reason naming the specific check that
+//! failed, because labels come from shelves and the answer "this label is not
+//! genuine, and here is why" is the product.
+//!
+//! Checks, in order:
+//! 1. size cap and COSE_Sign1 shape ([`SignedLabel::from_bytes`]);
+//! 2. a lab certificate in the trust store with the label's kid;
+//! 3. that certificate chains to the trust anchor (issuer, Ed25519 signature,
+//!    end-entity, digitalSignature);
+//! 4. the COSE signature, with `verify_strict`;
+//! 5. the claims decode canonically;
+//! 6. the issue date lies within the lab certificate's and the anchor's validity
+//!    (validity is judged on the issue date, not today: a label stays genuine
+//!    after the lab's certificate expires, as a signed document does);
+//! 7. the claimed schemes lie within the lab's accreditation scope;
+//! 8. the support period has not ended on the verification date.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+use time::Date;
+
+use crate::claims::Claims;
+use crate::cose::SignedLabel;
+use crate::error::LabelError;
+use crate::pki::{files, LabCertificate, TrustAnchor};
+use crate::qr;
+
+/// Largest `.cose` file read by [`LabelInput::classify`]. Larger than the label
+/// cap on purpose, so that an oversized label is reported as such by `verify`.
+const MAX_COSE_FILE: u64 = 1024 * 1024;
+
+/// A label as the user hands it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelInput {
+    /// The COSE_Sign1 bytes (a `label.cose` file).
+    Cose(Vec<u8>),
+    /// The URL from the QR code.
+    Url(String),
+    /// A PNG or JPEG photo or scan of the QR code.
+    Image(PathBuf),
+}
+
+impl LabelInput {
+    /// Classifies a command-line argument: a string starting with `http://` or
+    /// `https://` (any case) is a URL; an existing file ending `.cose` is read
+    /// as label bytes; an existing file ending `.png`, `.jpg` or `.jpeg` (any
+    /// case) is an image. Anything else is a usage error.
+    pub fn classify(arg: &str) -> Result<LabelInput, LabelError> {
+        let lower = arg.trim_start().to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            return Ok(LabelInput::Url(arg.trim().to_owned()));
+        }
+        let path = Path::new(arg);
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let kind_known = matches!(extension.as_str(), "cose" | "png" | "jpg" | "jpeg");
+        if !kind_known {
+            return Err(LabelError::invalid(
+                "label input",
+                format!("{arg:?} is not an http(s):// URL or a .cose, .png, .jpg or .jpeg file"),
+            ));
+        }
+        if !path.is_file() {
+            return Err(LabelError::invalid(
+                "label input",
+                format!("{arg:?}: no such file"),
+            ));
+        }
+        if extension == "cose" {
+            Ok(LabelInput::Cose(files::read_bounded(path, MAX_COSE_FILE)?))
+        } else {
+            Ok(LabelInput::Image(path.to_path_buf()))
+        }
+    }
+}
+
+/// What a verifier trusts: the accreditation body's root, and the lab
+/// certificates it may find labels signed under (each still checked against
+/// the root on every verification).
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    /// The accreditation body's certificate.
+    pub anchor: TrustAnchor,
+    /// Known lab certificates.
+    pub labs: Vec<LabCertificate>,
+}
+
+impl TrustStore {
+    /// A store with an anchor and no labs yet.
+    pub fn new(anchor: TrustAnchor) -> Self {
+        Self {
+            anchor,
+            labs: Vec::new(),
+        }
+    }
+
+    /// Adds a lab certificate.
+    #[must_use]
+    pub fn with_lab(mut self, lab: LabCertificate) -> Self {
+        self.labs.push(lab);
+        self
+    }
+
+    /// Loads an anchor and lab certificates from PEM files.
+    pub fn from_pem_files(anchor: &Path, labs: &[PathBuf]) -> Result<Self, LabelError> {
+        let anchor = TrustAnchor::from_pem_file(anchor)?;
+        let labs = labs
+            .iter()
+            .map(|p| LabCertificate::from_pem_file(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { anchor, labs })
+    }
+}
+
+/// The verdict on a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelStatus {
+    /// Genuine, and the product is still within its support period.
+    Valid,
+    /// Genuine but revoked by the issuing lab.
+    Revoked,
+    /// Genuine, but the support period (security updates) has ended.
+    SupportEnded,
+    /// Not a genuine label, or not one this trust store can vouch for.
+    Invalid,
+}
+
+impl LabelStatus {
+    /// The JSON spelling: `valid`, `revoked`, `support-ended`, `invalid`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelStatus::Valid => "valid",
+            LabelStatus::Revoked => "revoked",
+            LabelStatus::SupportEnded => "support-ended",
+            LabelStatus::Invalid => "invalid",
+        }
+    }
+}
+
+impl fmt::Display for LabelStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who issued a label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuerInfo {
+    /// The lab's name (certificate common name).
+    pub lab: String,
+    /// The key id, hex.
+    pub kid: String,
+}
+
+/// The outcome of verifying one label.
+///
+/// `claims` is present only once the signature has verified — they are then
+/// what the lab signed, even if a later check (validity, scope) failed — and
+/// `issuer` once the lab certificate has been found and chains to the anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The verdict.
+    pub status: LabelStatus,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// The signed claims, when the signature verified.
+    pub claims: Option<Claims>,
+    /// The issuing lab, when known and chained.
+    pub issuer: Option<IssuerInfo>,
+}
+
+impl Verification {
+    /// True only for [`LabelStatus::Valid`].
+    pub fn is_valid(&self) -> bool {
+        self.status == LabelStatus::Valid
+    }
+
+    fn invalid(reason: impl Into<String>) -> Self {
+        Self {
+            status: LabelStatus::Invalid,
+            reason: reason.into(),
+            claims: None,
+            issuer: None,
+        }
+    }
+}
+
+/// JSON as `verify --format json` promises: `valid`, `status`, `reason`,
+/// `claims`, `issuer`.
+impl Serialize for Verification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Verification", 5)?;
+        s.serialize_field("valid", &self.is_valid())?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("reason", &self.reason)?;
+        s.serialize_field("claims", &self.claims)?;
+        s.serialize_field("issuer", &self.issuer)?;
+        s.end()
+    }
+}
+
+/// Verifies a label from any input form on the given date.
+pub fn verify(input: &LabelInput, trust: &TrustStore, at: Date) -> Verification {
+    let label = match input {
+        LabelInput::Cose(bytes) => SignedLabel::from_bytes(bytes.clone()),
+        LabelInput::Url(url) => qr::label_from_url(url),
+        LabelInput::Image(path) => qr::decode_image(path).and_then(|url| qr::label_from_url(&url)),
+    };
+    match label {
+        Ok(label) => verify_label(&label, trust, at),
+        Err(e) => Verification::invalid(e.to_string()),
+    }
+}
+
+/// How far a candidate lab certificate got; with several certificates for one
+/// key (a renewed certificate), the most informative failure is reported.
+struct Failure {
+    stage: u8,
+    verification: Box<Verification>,
+}
+
+/// Verifies a parsed label on the given date.
+pub fn verify_label(label: &SignedLabel, trust: &TrustStore, at: Date) -> Verification {
+    let kid = match label.kid() {
+        Ok(kid) => kid,
+        Err(e) => return Verification::invalid(e.to_string()),
+    };
+    let kid_hex = hex::encode(kid);
+    let mut best: Option<Failure> = None;
+    for lab in trust.labs.iter().filter(|l| l.kid() == kid) {
+        match check_with(label, lab, trust, at, &kid_hex) {
+            Ok(v) => return v,
+            Err(f) => {
+                if best.as_ref().is_none_or(|b| f.stage > b.stage) {
+                    best = Some(f);
+                }
+            }
+        }
+    }
+    match best {
+        Some(f) => *f.verification,
+        None => Verification::invalid(format!(
+            "no lab certificate with kid {kid_hex} in the trust store"
+        )),
+    }
+}
+
+fn check_with(
+    label: &SignedLabel,
+    lab: &LabCertificate,
+    trust: &TrustStore,
+    at: Date,
+    kid_hex: &str,
+) -> Result<Verification, Failure> {
+    let fail =
+        |stage: u8, reason: String, claims: Option<Claims>, issuer: Option<IssuerInfo>| Failure {
+            stage,
+            verification: Box::new(Verification {
+                status: LabelStatus::Invalid,
+                reason,
+                claims,
+                issuer,
+            }),
+        };
+
+    lab.check_issued_by(&trust.anchor)
+        .map_err(|e| fail(1, e.to_string(), None, None))?;
+    let issuer = IssuerInfo {
+        lab: lab.name().to_owned(),
+        kid: kid_hex.to_owned(),
+    };
+
+    lab.public_key()
+        .verify_strict(&label.to_be_signed(), &label.signature())
+        .map_err(|_| {
+            fail(
+                2,
+                format!(
+                    "COSE signature does not verify with the key of lab {} (kid {kid_hex})",
+                    lab.name()
+                ),
+                None,
+                Some(issuer.clone()),
+            )
+        })?;
+
+    let claims = Claims::from_cbor(label.payload())
+        .map_err(|e| fail(3, e.to_string(), None, Some(issuer.clone())))?;
+    let signed = |stage: u8, e: LabelError| {
+        fail(
+            stage,
+            e.to_string(),
+            Some(claims.clone()),
+            Some(issuer.clone()),
+        )
+    };
+
+    lab.check_valid_on(claims.issued)
+        .map_err(|e| signed(4, e))?;
+    trust
+        .anchor
+        .check_valid_on(claims.issued)
+        .map_err(|e| signed(5, e))?;
+    lab.check_scope(&claims.schemes).map_err(|e| signed(6, e))?;
+
+    let (status, reason) = if at > claims.support_end {
+        (
+            LabelStatus::SupportEnded,
+            format!("security updates ended on {}", claims.support_end),
+        )
+    } else {
+        (
+            LabelStatus::Valid,
+            format!(
+                "genuine label from {} for {}; security updates until {}",
+                lab.name(),
+                claims.schemes.join(", "),
+                claims.support_end
+            ),
+        )
+    };
+    Ok(Verification {
+        status,
+        reason,
+        claims: Some(claims),
+        issuer: Some(issuer),
+    })
+}
