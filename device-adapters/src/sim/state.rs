@@ -1,0 +1,215 @@
+//! The mutable state of one simulated unit: its current password, the failed
+//! login counter and lockout, and the open web sessions.
+//!
+//! Every interface of the unit shares one [`UnitState`], as the admin API and
+//! the admin web pages of a real device share one account database.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Consecutive failed logins that trigger a lockout.
+pub const LOCKOUT_THRESHOLD: u32 = 10;
+/// How long a lockout lasts.
+pub const LOCKOUT_DURATION: Duration = Duration::from_secs(5 * 60);
+/// Sessions kept per unit; the oldest is forgotten beyond this.
+const MAX_SESSIONS: usize = 64;
+/// Longest password the unit stores (a real device has a fixed-size field).
+pub const MAX_PASSWORD_LEN: usize = 64;
+/// Shortest password the unit accepts when the user changes it.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// What the unit did with one login attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginVerdict {
+    Accepted,
+    Rejected,
+    /// Too many failures: refused without looking at the credential.
+    LockedOut {
+        retry_after: Duration,
+    },
+}
+
+/// Why a password change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChangeError {
+    TooShort,
+    TooLong,
+    Unchanged,
+}
+
+#[derive(Debug)]
+struct Inner {
+    password: String,
+    failures: u32,
+    locked_until: Option<Instant>,
+    sessions: VecDeque<String>,
+}
+
+/// One unit's account and its volatile login state.
+#[derive(Debug)]
+pub struct UnitState {
+    username: String,
+    /// The password after a factory reset.
+    factory_password: String,
+    inner: Mutex<Inner>,
+}
+
+impl UnitState {
+    pub fn new(username: &str, initial_password: &str, factory_password: &str) -> Self {
+        UnitState {
+            username: username.to_string(),
+            factory_password: factory_password.to_string(),
+            inner: Mutex::new(Inner {
+                password: initial_password.to_string(),
+                failures: 0,
+                locked_until: None,
+                sessions: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// The state lock. A panic while holding it cannot leave the fields
+    /// half-updated in a way that matters (each update is a plain assignment),
+    /// so a poisoned lock is simply taken over.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Judge one login attempt and update the failure counter and lockout.
+    pub fn attempt(&self, username: &str, password: &str) -> LoginVerdict {
+        let now = Instant::now();
+        let mut s = self.lock();
+        if let Some(until) = s.locked_until {
+            if now < until {
+                return LoginVerdict::LockedOut {
+                    retry_after: until - now,
+                };
+            }
+            s.locked_until = None;
+            s.failures = 0;
+        }
+        if username == self.username && password == s.password {
+            s.failures = 0;
+            LoginVerdict::Accepted
+        } else {
+            s.failures = s.failures.saturating_add(1);
+            if s.failures >= LOCKOUT_THRESHOLD {
+                s.locked_until = Some(now + LOCKOUT_DURATION);
+            }
+            LoginVerdict::Rejected
+        }
+    }
+
+    /// Remember a new session token.
+    pub fn add_session(&self, token: String) {
+        let mut s = self.lock();
+        if s.sessions.len() >= MAX_SESSIONS {
+            s.sessions.pop_front();
+        }
+        s.sessions.push_back(token);
+    }
+
+    pub fn has_session(&self, token: &str) -> bool {
+        !token.is_empty() && self.lock().sessions.iter().any(|t| t == token)
+    }
+
+    pub fn end_session(&self, token: &str) {
+        self.lock().sessions.retain(|t| t != token);
+    }
+
+    /// Replace the password (the user defining their own). Ends all sessions.
+    pub fn change_password(&self, new_password: &str) -> Result<(), PasswordChangeError> {
+        let len = new_password.chars().count();
+        if len < MIN_PASSWORD_LEN {
+            return Err(PasswordChangeError::TooShort);
+        }
+        if new_password.len() > MAX_PASSWORD_LEN {
+            return Err(PasswordChangeError::TooLong);
+        }
+        let mut s = self.lock();
+        if s.password == new_password {
+            return Err(PasswordChangeError::Unchanged);
+        }
+        s.password = new_password.to_string();
+        s.sessions.clear();
+        Ok(())
+    }
+
+    /// The reset button: factory password, no failures, no sessions.
+    pub fn factory_reset(&self) {
+        let mut s = self.lock();
+        s.password = self.factory_password.clone();
+        s.failures = 0;
+        s.locked_until = None;
+        s.sessions.clear();
+    }
+
+    /// Pulling the plug: volatile state (failures, lockout, sessions) is lost,
+    /// the stored password is kept.
+    pub fn power_cycle(&self) {
+        let mut s = self.lock();
+        s.failures = 0;
+        s.locked_until = None;
+        s.sessions.clear();
+    }
+}
+
+/// A fresh random session token: 128 bits, hex.
+pub fn session_token() -> Option<String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+    Some(hex::encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockout_after_ten_failures_even_for_the_right_password() {
+        let u = UnitState::new("admin", "right-password", "right-password");
+        for _ in 0..LOCKOUT_THRESHOLD {
+            assert_eq!(u.attempt("admin", "wrong"), LoginVerdict::Rejected);
+        }
+        assert!(matches!(
+            u.attempt("admin", "right-password"),
+            LoginVerdict::LockedOut { .. }
+        ));
+        u.power_cycle();
+        assert_eq!(u.attempt("admin", "right-password"), LoginVerdict::Accepted);
+    }
+
+    #[test]
+    fn success_resets_the_counter() {
+        let u = UnitState::new("admin", "pw-123456", "pw-123456");
+        for _ in 0..LOCKOUT_THRESHOLD - 1 {
+            u.attempt("admin", "wrong");
+        }
+        assert_eq!(u.attempt("admin", "pw-123456"), LoginVerdict::Accepted);
+        assert_eq!(u.attempt("admin", "wrong"), LoginVerdict::Rejected);
+        assert_eq!(u.attempt("admin", "pw-123456"), LoginVerdict::Accepted);
+    }
+
+    #[test]
+    fn reset_and_change() {
+        let u = UnitState::new("admin", "label-pass", "admin");
+        assert_eq!(
+            u.change_password("short"),
+            Err(PasswordChangeError::TooShort)
+        );
+        assert_eq!(
+            u.change_password("label-pass"),
+            Err(PasswordChangeError::Unchanged)
+        );
+        u.change_password("my-own-password").ok();
+        assert_eq!(
+            u.attempt("admin", "my-own-password"),
+            LoginVerdict::Accepted
+        );
+        u.factory_reset();
+        assert_eq!(u.attempt("admin", "admin"), LoginVerdict::Accepted);
+        assert!(session_token().is_some_and(|t| t.len() == 32));
+    }
+}
