@@ -1,0 +1,60 @@
+//! Opening a device from its spec. `net:<host>` lives here; the `sim:` opener
+//! builds a [`ProbedDevice`] the same way from a simulated product's address
+//! book and physical actions.
+
+use std::sync::Arc;
+
+use crate::hooks::HookActions;
+use crate::net::NetAddressBook;
+use crate::probe::http::HttpSetupError;
+use crate::probe::{ConfigError, ProbeConfig};
+use crate::probed::ProbedDevice;
+use crate::profile::Profile;
+
+/// Why a device could not be opened. Each variant names the device spec.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdapterError {
+    #[error("device {spec}: {detail}")]
+    InvalidSpec { spec: String, detail: String },
+    #[error("device {spec}: cannot resolve host {host}: {detail}")]
+    Resolve {
+        spec: String,
+        host: String,
+        detail: String,
+    },
+    #[error("device {spec}: unusable probe settings")]
+    Config {
+        spec: String,
+        #[source]
+        source: ConfigError,
+    },
+    #[error("device {spec}: cannot set up HTTP probes")]
+    Http {
+        spec: String,
+        #[source]
+        source: HttpSetupError,
+    },
+}
+
+/// Open a real device at `host` (a host name, an IPv4 address or an
+/// `[IPv6]` address; a leading `net:` is accepted): resolve it once, build the
+/// probes for the interfaces the profile declares, discover undeclared telnet
+/// logins, and run the profile's operator hooks for physical actions.
+pub async fn open_net(
+    host: &str,
+    profile: &Profile,
+    config: ProbeConfig,
+) -> Result<ProbedDevice, AdapterError> {
+    let host = host.strip_prefix("net:").unwrap_or(host);
+    let book = NetAddressBook::resolve(host, config.connect_timeout).await?;
+    let actions = HookActions::from_profile(&profile.operator_hooks);
+    ProbedDevice::open(
+        format!("net:{host}"),
+        profile,
+        Arc::new(book),
+        Arc::new(actions),
+        config,
+    )
+    .await
+}

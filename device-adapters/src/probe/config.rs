@@ -1,0 +1,116 @@
+//! How hard the harness may lean on a device: timeouts, size limits, rate and
+//! concurrency. One [`ProbeConfig`] holds for every probe sent to one device.
+
+use std::time::Duration;
+
+/// Limits applied to every probe on one device.
+///
+/// The defaults suit loopback and simulated products. For real units the CLI
+/// picks a gentle `rate_per_second`: a device must not be flooded, and lockout
+/// tests are only deterministic when attempts arrive at a known pace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeConfig {
+    /// Longest one probe may take once it is sent (connect, dialogue, body).
+    pub timeout: Duration,
+    /// Longest a TCP connect may take.
+    pub connect_timeout: Duration,
+    /// Most bytes read from one answer; an HTTP body beyond it is cut and
+    /// marked truncated, a telnet dialogue beyond it is refused.
+    pub max_response_bytes: usize,
+    /// Probes started per second on this device; `None` is unlimited.
+    pub rate_per_second: Option<u32>,
+    /// Probes in flight at once on this device.
+    pub concurrency: usize,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        ProbeConfig {
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+            max_response_bytes: 256 * 1024,
+            rate_per_second: None,
+            concurrency: 4,
+        }
+    }
+}
+
+/// A [`ProbeConfig`] value that would make every probe fail or hang.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("probe setting {field} must be {expected}")]
+    Invalid {
+        field: &'static str,
+        expected: &'static str,
+    },
+}
+
+impl ProbeConfig {
+    /// Refuse values that cannot work: zero timeouts, a zero rate (no probe
+    /// would ever start), zero concurrency (likewise), a zero size limit.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |field, expected| Err(ConfigError::Invalid { field, expected });
+        if self.timeout.is_zero() {
+            return invalid("timeout", "longer than zero");
+        }
+        if self.connect_timeout.is_zero() {
+            return invalid("connect_timeout", "longer than zero");
+        }
+        if self.max_response_bytes == 0 {
+            return invalid("max_response_bytes", "at least 1");
+        }
+        if self.rate_per_second == Some(0) {
+            return invalid("rate_per_second", "at least 1 (or unset for no limit)");
+        }
+        if self.concurrency == 0 {
+            return invalid("concurrency", "at least 1");
+        }
+        Ok(())
+    }
+
+    /// How long a device may stay quiet after sending something we cannot
+    /// classify before we stop waiting and report what we saw: a quarter of
+    /// the probe timeout, between 200 ms and 2 s. Silence with nothing unread
+    /// is left to the probe timeout instead.
+    pub fn read_window(&self) -> Duration {
+        (self.timeout / 4).clamp(Duration::from_millis(200), Duration::from_secs(2))
+    }
+
+    /// The pause between two probes the rate limit imposes, if any.
+    pub fn probe_interval(&self) -> Option<Duration> {
+        self.rate_per_second
+            .filter(|r| *r > 0)
+            .map(|r| Duration::from_secs(1) / r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_zeroes_are_not() {
+        assert_eq!(ProbeConfig::default().check(), Ok(()));
+        let zero_rate = ProbeConfig {
+            rate_per_second: Some(0),
+            ..ProbeConfig::default()
+        };
+        assert!(zero_rate.check().is_err());
+        let zero_conc = ProbeConfig {
+            concurrency: 0,
+            ..ProbeConfig::default()
+        };
+        assert!(zero_conc.check().is_err());
+    }
+
+    #[test]
+    fn interval_and_window() {
+        let c = ProbeConfig {
+            rate_per_second: Some(4),
+            ..ProbeConfig::default()
+        };
+        assert_eq!(c.probe_interval(), Some(Duration::from_millis(250)));
+        assert_eq!(c.read_window(), Duration::from_millis(1250));
+    }
+}

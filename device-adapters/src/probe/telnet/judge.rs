@@ -1,0 +1,176 @@
+//! Reading a telnet login dialogue: which prompt the device shows, and what its
+//! answer to a credential means. Pure functions over the text received since
+//! our last line, so they are tested without a socket.
+
+use crate::device::LoginOutcome;
+
+/// Where the dialogue stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Connected; waiting for a login (or password) prompt.
+    AwaitLogin,
+    /// The user name was sent; waiting for the password prompt.
+    AwaitPassword,
+    /// The password was sent; waiting for the device's verdict.
+    AwaitVerdict,
+}
+
+impl Phase {
+    pub fn waiting_for(self) -> &'static str {
+        match self {
+            Phase::AwaitLogin => "a login prompt",
+            Phase::AwaitPassword => "a password prompt",
+            Phase::AwaitVerdict => "an answer to the password",
+        }
+    }
+}
+
+/// What to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    SendUser,
+    SendPassword,
+    Verdict(LoginOutcome),
+    /// The device said something that rules out a login dialogue.
+    Refuse(String),
+}
+
+const FAILURE_WORDS: &[&str] = &["incorrect", "denied", "failed", "invalid"];
+const LOCKOUT_WORDS: &[&str] = &["too many", "locked"];
+
+/// The line holding the first lockout phrase, if any.
+pub fn lockout(text: &str) -> Option<String> {
+    text.split(['\r', '\n'])
+        .find(|line| {
+            let l = line.to_lowercase();
+            LOCKOUT_WORDS.iter().any(|w| l.contains(w))
+        })
+        .map(|line| line.trim().to_string())
+}
+
+pub fn failure(text: &str) -> bool {
+    let l = text.to_lowercase();
+    FAILURE_WORDS.iter().any(|w| l.contains(w))
+}
+
+fn ends_with_word(text: &str, words: &[&str]) -> bool {
+    let t = text.trim_end().to_lowercase();
+    words.iter().any(|w| t.ends_with(w))
+}
+
+pub fn login_prompt(text: &str) -> bool {
+    ends_with_word(text, &["login:", "username:"])
+}
+
+pub fn password_prompt(text: &str) -> bool {
+    ends_with_word(text, &["password:"])
+}
+
+/// A shell prompt: the text ends in `# `, `$ ` or `> `, or in `#` or `$`
+/// once trailing whitespace is trimmed.
+pub fn shell_prompt(text: &str) -> bool {
+    let raw = text.trim_end_matches(['\r', '\n']);
+    ["# ", "$ ", "> "].iter().any(|p| raw.ends_with(p))
+        || text.trim_end().ends_with(['#', '$'])
+}
+
+/// Decide on the text received since our last line (echo already removed).
+/// `None`: wait for more.
+pub fn decide(phase: Phase, text: &str) -> Option<Decision> {
+    match phase {
+        Phase::AwaitLogin => {
+            if login_prompt(text) {
+                Some(Decision::SendUser)
+            } else if password_prompt(text) {
+                // Password-only consoles skip the user name.
+                Some(Decision::SendPassword)
+            } else if let Some(line) = lockout(text) {
+                Some(Decision::Verdict(LoginOutcome::LockedOut { detail: line }))
+            } else if shell_prompt(text) {
+                Some(Decision::Refuse(
+                    "the device offered a shell prompt without asking for a login".into(),
+                ))
+            } else if failure(text) {
+                Some(Decision::Refuse(
+                    "the device refused the connection before asking for a login".into(),
+                ))
+            } else {
+                None
+            }
+        }
+        Phase::AwaitPassword | Phase::AwaitVerdict => {
+            if let Some(line) = lockout(text) {
+                Some(Decision::Verdict(LoginOutcome::LockedOut { detail: line }))
+            } else if failure(text) || login_prompt(text) {
+                Some(Decision::Verdict(LoginOutcome::Rejected))
+            } else if password_prompt(text) {
+                Some(if phase == Phase::AwaitPassword {
+                    Decision::SendPassword
+                } else {
+                    // Asked for the password again: this one was not taken.
+                    Decision::Verdict(LoginOutcome::Rejected)
+                })
+            } else if shell_prompt(text) {
+                Some(Decision::Verdict(LoginOutcome::Accepted))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Remove our own line echoed back at the start of the text.
+pub fn without_echo<'a>(text: &'a str, sent: Option<&str>) -> &'a str {
+    let Some(sent) = sent.filter(|s| !s.is_empty()) else {
+        return text;
+    };
+    let trimmed = text.trim_start();
+    trimmed.strip_prefix(sent).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+    use LoginOutcome::*;
+    use Phase::*;
+
+    #[test]
+    fn prompts() {
+        assert_eq!(decide(AwaitLogin, "\r\n(none) login: "), Some(SendUser));
+        assert_eq!(decide(AwaitLogin, "Username:"), Some(SendUser));
+        assert_eq!(decide(AwaitLogin, "Password: "), Some(SendPassword));
+        assert_eq!(decide(AwaitLogin, "Welcome to the cam"), None);
+        assert_eq!(decide(AwaitPassword, "\r\nPassword: "), Some(SendPassword));
+        assert!(matches!(decide(AwaitLogin, "~ # "), Some(Refuse(_))));
+    }
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(
+            decide(AwaitVerdict, "\r\n\r\nBusyBox v1.19 built-in shell (ash)\r\n~ # "),
+            Some(Verdict(Accepted))
+        );
+        assert_eq!(decide(AwaitVerdict, "\r\nuser@cam:~$"), Some(Verdict(Accepted)));
+        assert_eq!(decide(AwaitVerdict, "\r\nCLI> "), Some(Verdict(Accepted)));
+        assert_eq!(
+            decide(AwaitVerdict, "\r\nLogin incorrect\r\n(none) login: "),
+            Some(Verdict(Rejected))
+        );
+        assert_eq!(decide(AwaitVerdict, "\r\nlogin: "), Some(Verdict(Rejected)));
+        assert_eq!(decide(AwaitVerdict, "Access denied\r\n# "), Some(Verdict(Rejected)));
+        assert!(matches!(
+            decide(AwaitVerdict, "\r\nToo many failed attempts, try later\r\n"),
+            Some(Verdict(LockedOut { detail })) if detail.starts_with("Too many")
+        ));
+        assert_eq!(decide(AwaitVerdict, "\r\n"), None);
+        assert_eq!(decide(AwaitVerdict, "Last login: today\r\n"), None);
+    }
+
+    #[test]
+    fn echo_is_removed_only_at_the_start() {
+        assert_eq!(without_echo("root\r\nPassword: ", Some("root")), "\r\nPassword: ");
+        assert_eq!(without_echo("Login incorrect", Some("in")), "Login incorrect");
+        assert_eq!(without_echo("abc$\r\n", Some("abc$")), "\r\n");
+    }
+}

@@ -1,0 +1,408 @@
+//! A [`Device`] reached through protocol probes: the declared login
+//! interfaces and web pages over real sockets, physical actions through a
+//! [`PhysicalActions`]. Real units (`net:`) and simulated products (`sim:`)
+//! differ only in their [`AddressBook`] and [`PhysicalActions`].
+//!
+//! Discovery of undeclared telnet logins (ports 23 and 2323) happens when the
+//! device is opened: [`ProbedDevice::open`] (or [`ProbedDevice::new`] followed
+//! by [`ProbedDevice::discover`]). A simulated product lists its ports, so
+//! [`ProbedDevice::new`] alone finds them; a real unit is asked with a TCP
+//! connect to each port, bounded by the connect timeout.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tower::ServiceExt;
+
+use crate::adapter::AdapterError;
+use crate::device::{
+    AddressBook, Credential, Device, LoginOutcome, LoginTarget, PhysicalActions, ProbeError,
+    WebPage,
+};
+use crate::evidence::{Evidence, ProbeRecord};
+use crate::probe::http::{host_header, FormValue, HttpRequest, LoginCheck, Url};
+use crate::probe::layers::Recorded;
+use crate::probe::telnet::TelnetLoginRequest;
+use crate::probe::{HttpProbe, ProbeConfig, ProbeStack, TelnetProbe};
+use crate::profile::{LoginMethod, Profile, Protocol};
+
+/// Ports where an undeclared telnet login is looked for.
+pub const TELNET_DISCOVERY_PORTS: [u16; 2] = [23, 2323];
+
+/// Redirects [`Device::fetch`] follows before giving up.
+pub const MAX_REDIRECTS: usize = 5;
+
+#[derive(Debug)]
+pub struct ProbedDevice {
+    name: String,
+    book: Arc<dyn AddressBook>,
+    actions: Arc<dyn PhysicalActions>,
+    config: ProbeConfig,
+    targets: Vec<LoginTarget>,
+    /// Device ports that declared login interfaces already cover.
+    declared_login_ports: BTreeSet<u16>,
+    device_ips: Vec<IpAddr>,
+    http: HttpProbe,
+    telnet: TelnetProbe,
+}
+
+impl ProbedDevice {
+    /// Build the probes and resolve the declared login interfaces; on a
+    /// device that lists its ports, add undeclared telnet logins. Real units
+    /// need [`ProbedDevice::discover`] (or use [`ProbedDevice::open`]).
+    ///
+    /// Interfaces whose port the address book cannot resolve are skipped
+    /// with a warning.
+    pub fn new(
+        name: String,
+        profile: &Profile,
+        book: Arc<dyn AddressBook>,
+        actions: Arc<dyn PhysicalActions>,
+        config: ProbeConfig,
+    ) -> Result<Self, AdapterError> {
+        let stack = ProbeStack::new(config.clone()).map_err(|source| AdapterError::Config {
+            spec: name.clone(),
+            source,
+        })?;
+        let host = book.device_host();
+        let mut targets = Vec::new();
+        let mut declared_login_ports = BTreeSet::new();
+        for iface in profile.ixit.interfaces.iter().filter(|i| i.enabled) {
+            let Some(method) = &iface.login else { continue };
+            declared_login_ports.insert(iface.port);
+            match book.device_addr(iface.port) {
+                Some(addr) => targets.push(LoginTarget {
+                    interface: iface.name.clone(),
+                    method: method.clone(),
+                    addr,
+                    host: host.clone(),
+                    tls: iface.protocol == Protocol::Https,
+                }),
+                None => tracing::warn!(
+                    device = %name,
+                    interface = %iface.name,
+                    port = iface.port,
+                    "declared login interface has no address on this device; skipped"
+                ),
+            }
+        }
+        let mut device_ips: Vec<IpAddr> = targets.iter().map(|t| t.addr.ip()).collect();
+        if device_ips.is_empty() {
+            let ports = book.known_ports().unwrap_or_default();
+            device_ips.extend(
+                ports
+                    .iter()
+                    .chain(&[80, 443])
+                    .find_map(|p| book.device_addr(*p))
+                    .map(|a| a.ip()),
+            );
+        }
+        device_ips.sort();
+        device_ips.dedup();
+        let http = stack
+            .http(Arc::clone(&book), device_ips.first().copied())
+            .map_err(|source| AdapterError::Http {
+                spec: name.clone(),
+                source,
+            })?;
+        let telnet = stack.telnet();
+        let mut device = ProbedDevice {
+            name,
+            book,
+            actions,
+            config,
+            targets,
+            declared_login_ports,
+            device_ips,
+            http,
+            telnet,
+        };
+        if let Some(known) = device.book.known_ports() {
+            for port in TELNET_DISCOVERY_PORTS {
+                if known.contains(&port) {
+                    device.add_discovered_telnet(port);
+                }
+            }
+        }
+        Ok(device)
+    }
+
+    /// [`ProbedDevice::new`], then [`ProbedDevice::discover`].
+    pub async fn open(
+        name: String,
+        profile: &Profile,
+        book: Arc<dyn AddressBook>,
+        actions: Arc<dyn PhysicalActions>,
+        config: ProbeConfig,
+    ) -> Result<Self, AdapterError> {
+        let mut device = ProbedDevice::new(name, profile, book, actions, config)?;
+        device.discover().await;
+        Ok(device)
+    }
+
+    /// On a device that does not list its ports (a real unit), try a TCP
+    /// connect to each telnet discovery port no declared login covers; each
+    /// port that accepts becomes an `undeclared-telnet-<port>` login target.
+    /// Does nothing on a device that lists its ports (done in `new`).
+    pub async fn discover(&mut self) {
+        if self.book.known_ports().is_some() {
+            return;
+        }
+        let limit = self.config.connect_timeout;
+        let candidates: Vec<(u16, std::net::SocketAddr)> = TELNET_DISCOVERY_PORTS
+            .iter()
+            .filter(|p| !self.declared_login_ports.contains(p))
+            .filter(|p| !self.has_target_on(**p))
+            .filter_map(|p| self.book.device_addr(*p).map(|a| (*p, a)))
+            .collect();
+        let mut attempts = tokio::task::JoinSet::new();
+        for (port, addr) in candidates {
+            attempts.spawn(async move {
+                let connect = tokio::net::TcpStream::connect(addr);
+                (port, matches!(tokio::time::timeout(limit, connect).await, Ok(Ok(_))))
+            });
+        }
+        let mut open = Vec::new();
+        while let Some(joined) = attempts.join_next().await {
+            // A connect attempt cannot panic; a failed join means "not found".
+            if let Ok((port, true)) = joined {
+                open.push(port);
+            }
+        }
+        open.sort_unstable();
+        for port in open {
+            self.add_discovered_telnet(port);
+        }
+    }
+
+    fn has_target_on(&self, port: u16) -> bool {
+        let name = format!("undeclared-telnet-{port}");
+        self.targets.iter().any(|t| t.interface == name)
+    }
+
+    fn add_discovered_telnet(&mut self, port: u16) {
+        if self.declared_login_ports.contains(&port) || self.has_target_on(port) {
+            return;
+        }
+        if let Some(addr) = self.book.device_addr(port) {
+            tracing::info!(device = %self.name, port, "undeclared telnet port found");
+            self.targets.push(LoginTarget {
+                interface: format!("undeclared-telnet-{port}"),
+                method: LoginMethod::TelnetPrompt,
+                addr,
+                host: self.book.device_host(),
+                tls: false,
+            });
+        }
+    }
+
+    pub fn config(&self) -> &ProbeConfig {
+        &self.config
+    }
+
+    /// Is this URL one of the device's own pages (its certificate is then
+    /// accepted whatever it is, and recorded)?
+    fn is_device_url(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        bare.eq_ignore_ascii_case(&self.book.device_host())
+            || bare
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| self.device_ips.contains(&ip))
+    }
+
+    async fn http_call(
+        &self,
+        ev: &Evidence,
+        request: HttpRequest,
+    ) -> Result<crate::probe::http::HttpResponse, ProbeError> {
+        self.http
+            .clone()
+            .oneshot(Recorded::new(ev, request))
+            .await
+    }
+
+    fn target_url(target: &LoginTarget, path: &str) -> Result<Url, ProbeError> {
+        let scheme = if target.tls { "https" } else { "http" };
+        let text = format!("{scheme}://{}{path}", target.addr);
+        Url::parse(&text).map_err(|e| ProbeError::Other {
+            target: target.to_string(),
+            detail: format!("cannot form a URL from {text:?}: {e}"),
+        })
+    }
+
+    async fn operator(
+        &self,
+        ev: &Evidence,
+        action: &str,
+        result: impl std::future::Future<Output = Result<(), String>>,
+    ) -> Result<(), ProbeError> {
+        let started = Instant::now();
+        let result = result.await;
+        let (outcome, response) = match &result {
+            Ok(()) => ("done", "the action was carried out".to_string()),
+            Err(detail) => ("failed", detail.clone()),
+        };
+        ev.record(ProbeRecord {
+            probe: "operator".into(),
+            target: self.name.clone(),
+            request: action.to_string(),
+            response,
+            outcome: outcome.into(),
+            duration: started.elapsed(),
+        });
+        result.map_err(|detail| ProbeError::Operator {
+            action: action.to_string(),
+            detail,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Device for ProbedDevice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn login_targets(&self) -> Vec<LoginTarget> {
+        self.targets.clone()
+    }
+
+    async fn try_login(
+        &self,
+        ev: &Evidence,
+        target: &LoginTarget,
+        credential: &Credential,
+    ) -> Result<LoginOutcome, ProbeError> {
+        let missing_verdict = || ProbeError::Other {
+            target: target.to_string(),
+            detail: "the login answer was not judged".into(),
+        };
+        match &target.method {
+            LoginMethod::TelnetPrompt => {
+                let request = TelnetLoginRequest {
+                    interface: target.interface.clone(),
+                    addr: target.addr,
+                    credential: credential.clone(),
+                };
+                let reply = self
+                    .telnet
+                    .clone()
+                    .oneshot(Recorded::new(ev, request))
+                    .await?;
+                Ok(reply.outcome)
+            }
+            LoginMethod::HttpBasic { path } => {
+                let mut request = HttpRequest::get(Self::target_url(target, path)?)
+                    .with_kind("http-basic-login")
+                    .with_host(host_header(&target.host, target.addr.port(), target.tls))
+                    .with_basic(credential.clone())
+                    .judged_as(LoginCheck::Basic);
+                if target.tls {
+                    request = request.accept_any_device_certificate();
+                }
+                let answer = self.http_call(ev, request).await?;
+                answer.login.ok_or_else(missing_verdict)
+            }
+            LoginMethod::HttpForm {
+                path,
+                username_field,
+                password_field,
+            } => {
+                let fields = vec![
+                    (
+                        username_field.clone(),
+                        FormValue::Text(credential.username.clone()),
+                    ),
+                    (
+                        password_field.clone(),
+                        FormValue::Secret(credential.password.clone()),
+                    ),
+                ];
+                let mut request = HttpRequest::post_form(Self::target_url(target, path)?, fields)
+                    .with_kind("http-form-login")
+                    .with_host(host_header(&target.host, target.addr.port(), target.tls))
+                    .judged_as(LoginCheck::Form {
+                        login_path: path.clone(),
+                        password_field: password_field.clone(),
+                    });
+                if target.tls {
+                    request = request.accept_any_device_certificate();
+                }
+                let answer = self.http_call(ev, request).await?;
+                answer.login.ok_or_else(missing_verdict)
+            }
+        }
+    }
+
+    async fn fetch(&self, ev: &Evidence, url: &str) -> Result<WebPage, ProbeError> {
+        let bad_url = |detail: String| ProbeError::Other {
+            target: url.to_string(),
+            detail,
+        };
+        let mut current = Url::parse(url).map_err(|e| bad_url(format!("not a URL: {e}")))?;
+        if !matches!(current.scheme(), "http" | "https") {
+            return Err(bad_url(format!(
+                "only http and https pages can be fetched, not {}",
+                current.scheme()
+            )));
+        }
+        let mut redirects: Vec<String> = Vec::new();
+        loop {
+            let mut request = HttpRequest::get(current.clone());
+            if self.is_device_url(&current) {
+                request = request.accept_any_device_certificate();
+            }
+            let answer = self.http_call(ev, request).await?;
+            if let (true, Some(location)) = (answer.is_redirect(), answer.header("location")) {
+                let next = current.join(location).map_err(|e| ProbeError::Protocol {
+                    target: current.to_string(),
+                    detail: format!("redirect to an unreadable Location {location:?}: {e}"),
+                })?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(ProbeError::Protocol {
+                        target: current.to_string(),
+                        detail: format!("redirect to a non-web URL {next}"),
+                    });
+                }
+                if redirects.len() >= MAX_REDIRECTS {
+                    return Err(ProbeError::Protocol {
+                        target: url.to_string(),
+                        detail: format!(
+                            "more than {MAX_REDIRECTS} redirects: {url} → {} → {next}",
+                            redirects.join(" → ")
+                        ),
+                    });
+                }
+                redirects.push(next.to_string());
+                current = next;
+                continue;
+            }
+            return Ok(WebPage {
+                requested: url.to_string(),
+                url: answer.url.clone(),
+                status: answer.status,
+                content_type: answer.header("content-type").map(str::to_string),
+                body: answer.body_text(),
+                truncated: answer.truncated,
+                redirects,
+                auth_challenge: answer.status == 401
+                    && answer.header("www-authenticate").is_some(),
+            });
+        }
+    }
+
+    async fn factory_reset(&self, ev: &Evidence) -> Result<(), ProbeError> {
+        self.operator(ev, "factory_reset", self.actions.factory_reset())
+            .await
+    }
+
+    async fn power_cycle(&self, ev: &Evidence) -> Result<(), ProbeError> {
+        self.operator(ev, "power_cycle", self.actions.power_cycle())
+            .await
+    }
+}
