@@ -102,8 +102,9 @@ fn json_error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-/// Run basic auth against the unit; `Err` is the response to send instead.
-fn basic_auth(admin: &Admin, headers: &HeaderMap) -> Result<(), Response> {
+/// Run basic auth against the unit: `None` when the caller is authorised,
+/// otherwise the response to send instead (401 challenge or 429).
+fn basic_auth_refusal(admin: &Admin, headers: &HeaderMap) -> Option<Response> {
     let challenge = || {
         let realm = format!("Basic realm=\"{}\"", admin.spec.model);
         let mut resp = json_error(StatusCode::UNAUTHORIZED, "authentication required");
@@ -113,11 +114,11 @@ fn basic_auth(admin: &Admin, headers: &HeaderMap) -> Result<(), Response> {
         resp
     };
     let Some((user, pass)) = basic_credentials(headers) else {
-        return Err(challenge());
+        return Some(challenge());
     };
     match admin.unit.attempt(&user, &pass) {
-        LoginVerdict::Accepted => Ok(()),
-        LoginVerdict::Rejected => Err(challenge()),
+        LoginVerdict::Accepted => None,
+        LoginVerdict::Rejected => Some(challenge()),
         LoginVerdict::LockedOut { retry_after: wait } => {
             let mut resp = json_error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -125,13 +126,13 @@ fn basic_auth(admin: &Admin, headers: &HeaderMap) -> Result<(), Response> {
             );
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, retry_after(wait));
-            Err(resp)
+            Some(resp)
         }
     }
 }
 
 async fn status(State(admin): State<Admin>, headers: HeaderMap) -> Response {
-    if let Err(resp) = basic_auth(&admin, &headers) {
+    if let Some(resp) = basic_auth_refusal(&admin, &headers) {
         return resp;
     }
     Json(serde_json::json!({
@@ -154,7 +155,7 @@ async fn change_password(
     headers: HeaderMap,
     form: Result<Form<NewPassword>, FormRejection>,
 ) -> Response {
-    if let Err(resp) = basic_auth(&admin, &headers) {
+    if let Some(resp) = basic_auth_refusal(&admin, &headers) {
         return resp;
     }
     let form = match form {

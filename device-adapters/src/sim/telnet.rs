@@ -59,15 +59,18 @@ enum DecodeState {
 #[derive(Debug)]
 pub struct TelnetDecoder {
     state: DecodeState,
-    /// Options already refused, so each is answered at most once (no loops).
-    refused: [bool; 256],
+    /// Options already refused (WONT after DO, DONT after WILL), so each
+    /// request is answered at most once and negotiation cannot loop.
+    refused_do: [bool; 256],
+    refused_will: [bool; 256],
 }
 
 impl Default for TelnetDecoder {
     fn default() -> Self {
         TelnetDecoder {
             state: DecodeState::Data,
-            refused: [false; 256],
+            refused_do: [false; 256],
+            refused_will: [false; 256],
         }
     }
 }
@@ -109,16 +112,15 @@ impl TelnetDecoder {
     fn answer(&mut self, cmd: u8, opt: u8, replies: &mut Vec<u8>) {
         let ours = matches!(opt, OPT_ECHO | OPT_SGA);
         let theirs = matches!(opt, OPT_NAWS | OPT_ECHO);
-        let reply = match cmd {
-            DO if !ours => Some(WONT),
-            WILL if !theirs => Some(DONT),
-            _ => None,
+        let (reply, refused) = match cmd {
+            DO if !ours => (WONT, &mut self.refused_do),
+            WILL if !theirs => (DONT, &mut self.refused_will),
+            _ => return,
         };
-        if let Some(r) = reply {
-            if !self.refused[usize::from(opt)] {
-                self.refused[usize::from(opt)] = true;
-                replies.extend_from_slice(&[IAC, r, opt]);
-            }
+        let slot = &mut refused[usize::from(opt)];
+        if !*slot {
+            *slot = true;
+            replies.extend_from_slice(&[IAC, reply, opt]);
         }
     }
 }
@@ -158,16 +160,15 @@ impl Session {
                         return Some(String::from_utf8_lossy(&line).into_owned());
                     }
                     0x08 | 0x7f => {
-                        if line.pop().is_some() && echo {
+                        let erased = line.pop().is_some();
+                        if erased && echo {
                             self.send(b"\x08 \x08").await?;
                         }
                     }
-                    0x20..=0x7e | 0x80..=0xfe => {
-                        if line.len() < MAX_LINE {
-                            line.push(b);
-                            if echo && b.is_ascii() {
-                                self.send(&[b]).await?;
-                            }
+                    0x20..=0x7e | 0x80..=0xfe if line.len() < MAX_LINE => {
+                        line.push(b);
+                        if echo && b.is_ascii() {
+                            self.send(&[b]).await?;
                         }
                     }
                     _ => {}
