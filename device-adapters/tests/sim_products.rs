@@ -1178,3 +1178,65 @@ async fn servers_survive_garbage_and_slow_clients() {
     assert_eq!(status, 200);
     drop(slow);
 }
+
+// ---------------------------------------------------------------------------
+// Someone else's client: the curl commands `iotmark simulate` prints work
+// (OpenSSL verifies the website chain; skipped where curl is not installed).
+
+#[tokio::test]
+async fn printed_curl_commands_work_with_curl() {
+    let probe = tokio::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .await;
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("curl not installed; skipping");
+        return;
+    }
+    let sim = start(SimProduct::GoodCamera).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), sim.website_ca_pem()).unwrap();
+    let j = sim.endpoints_json();
+    let mut ran = 0;
+    for cmd in j["website"]["curl"].as_array().unwrap() {
+        let words: Vec<&str> = cmd.as_str().unwrap().split_whitespace().collect();
+        assert_eq!(words[0], "curl");
+        let out = within(
+            "curl",
+            tokio::process::Command::new("curl")
+                .args(["--silent", "--show-error", "--fail", "--max-time", "5"])
+                .args(&words[1..])
+                .current_dir(dir.path())
+                .kill_on_drop(true)
+                .output(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 3);
+
+    // The device's admin API, as printed, with the label password filled in.
+    let label = j["unit"]["label_password"].as_str().unwrap();
+    let admin = j["services"][0]["try"].as_str().unwrap();
+    assert!(admin.contains("PASSWORD"), "{admin}");
+    let url = admin.split_whitespace().last().unwrap();
+    let out = within(
+        "curl admin",
+        tokio::process::Command::new("curl")
+            .args(["--silent", "--fail", "--max-time", "5", "-k", "-u"])
+            .arg(format!("admin:{label}"))
+            .arg(url)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("GC-200"));
+}

@@ -251,7 +251,7 @@ async fn run_session(s: &mut Session, console: &Console) -> Option<()> {
 
 async fn shell(s: &mut Session, console: &Console) -> Option<()> {
     s.send(
-        b"\r\n\r\nBusyBox v1.20.2 (2016-03-01 10:32:17 CST) built-in shell (ash)\r\n\
+        b"\r\nBusyBox v1.20.2 (2016-03-01 10:32:17 CST) built-in shell (ash)\r\n\
           Enter 'help' for a list of built-in commands.\r\n\r\n",
     )
     .await?;
