@@ -112,9 +112,12 @@ impl SignedLabel {
             None => return Err(FormatError::MissingAlgorithm),
             Some(coset::Algorithm::Assigned(iana::Algorithm::EdDSA)) => {}
             Some(other) => {
-                return Err(FormatError::UnsupportedAlgorithm {
-                    alg: format!("{other:?}"),
-                })
+                let alg = match other {
+                    coset::Algorithm::Assigned(a) => format!("{a:?} ({})", *a as i64),
+                    coset::Algorithm::PrivateUse(n) => format!("private-use {n}"),
+                    coset::Algorithm::Text(t) => format!("{t:?}"),
+                };
+                return Err(FormatError::UnsupportedAlgorithm { alg });
             }
         }
         let kid: [u8; KID_LEN] =

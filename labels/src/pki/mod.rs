@@ -204,8 +204,16 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, LabelError> {
 
 /// Writes a key as PKCS#8 PEM to a new file with mode 0600. The PEM text is
 /// zeroized when dropped.
+///
+/// Written as a version-1 PrivateKeyInfo holding only the private key (the
+/// RFC 8410 form, what `openssl genpkey` writes), not ed25519-dalek's default
+/// version 2 with the public key attached, which OpenSSL 3.0 cannot read.
 fn write_key(path: &Path, key: &SigningKey) -> Result<(), LabelError> {
-    let pem = key
+    let keypair = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    };
+    let pem = keypair
         .to_pkcs8_pem(x509_cert::der::pem::LineEnding::LF)
         .map_err(|e| LabelError::Key {
             path: Some(path.to_path_buf()),

@@ -1,0 +1,201 @@
+//! Deterministic CBOR claims: stable bytes, and every non-canonical variant refused.
+
+use iotmark_labels::claims::Claims;
+use iotmark_labels::{ClaimsError, LabelError};
+use time::macros::date;
+
+fn minimal() -> Claims {
+    Claims {
+        serial: 1,
+        issued: date!(2025 - 01 - 01),
+        manufacturer: "A".into(),
+        model: "B".into(),
+        firmware: "1".into(),
+        gtin: None,
+        support_end: date!(2030 - 01 - 01),
+        disclosure_contact: "mailto:a@b".into(),
+        schemes: vec!["uk-psti".into()],
+        report_sha256: [0; 32],
+    }
+}
+
+/// The expected encoding, written out field by field.
+fn minimal_bytes() -> Vec<u8> {
+    [
+        &[0xa9][..],               // map(9)
+        &[0x01, 0x01],             // 1: serial 1
+        &[0x02, 0x19, 0x4e, 0x79], // 2: issued = 20089 days (2025-01-01)
+        &[0x03, 0x61, b'A'],       // 3: manufacturer
+        &[0x04, 0x61, b'B'],       // 4: model
+        &[0x05, 0x61, b'1'],       // 5: firmware
+        &[0x07, 0x19, 0x55, 0x9b], // 7: support_end = 21915 days (2030-01-01)
+        &[0x08, 0x6a],             // 8: text(10)
+        b"mailto:a@b",
+        &[0x09, 0x81, 0x67], // 9: [text(7)]
+        b"uk-psti",
+        &[0x0a, 0x58, 0x20], // 10: bytes(32)
+        &[0u8; 32],
+    ]
+    .concat()
+}
+
+fn decode_err(bytes: &[u8]) -> ClaimsError {
+    match Claims::from_cbor(bytes) {
+        Err(LabelError::Claims(e)) => e,
+        other => panic!("expected a claims error, got {other:?}"),
+    }
+}
+
+#[test]
+fn encoding_is_stable() {
+    assert_eq!(minimal().to_cbor(), minimal_bytes());
+    assert_eq!(Claims::from_cbor(&minimal_bytes()).unwrap(), minimal());
+    let with_gtin = Claims {
+        gtin: Some("96385074".into()),
+        ..minimal()
+    };
+    let bytes = with_gtin.to_cbor();
+    assert_eq!(bytes[0], 0xaa);
+    let gtin_entry = [&[0x06, 0x68][..], b"96385074"].concat();
+    assert!(bytes.windows(gtin_entry.len()).any(|w| w == gtin_entry));
+    assert_eq!(Claims::from_cbor(&bytes).unwrap(), with_gtin);
+}
+
+#[test]
+fn non_canonical_integer_is_refused() {
+    // serial 1 written as 0x18 0x01.
+    let bytes = [&[0xa9, 0x01, 0x18, 0x01][..], &minimal_bytes()[3..]].concat();
+    assert!(matches!(
+        decode_err(&bytes),
+        ClaimsError::NonCanonical { offset: 2, .. }
+    ));
+    // A date as a 4-byte integer where 2 bytes fit.
+    let mut bytes = minimal_bytes();
+    bytes.splice(4..7, [0x1a, 0x00, 0x00, 0x4e, 0x79]);
+    assert!(matches!(
+        decode_err(&bytes),
+        ClaimsError::NonCanonical { .. }
+    ));
+}
+
+#[test]
+fn unsorted_keys_are_refused() {
+    // Swap entries 3 (manufacturer) and 4 (model).
+    let mut bytes = minimal_bytes();
+    bytes[7..13].copy_from_slice(&[0x04, 0x61, b'B', 0x03, 0x61, b'A']);
+    assert_eq!(
+        decode_err(&bytes),
+        ClaimsError::UnsortedKeys {
+            key: 3,
+            previous: 4
+        }
+    );
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    let mut bytes = minimal_bytes();
+    bytes[10] = 0x03; // model's key becomes 3 again
+    assert_eq!(decode_err(&bytes), ClaimsError::DuplicateKey { key: 3 });
+}
+
+#[test]
+fn trailing_bytes_are_refused() {
+    let bytes = [minimal_bytes(), vec![0x00]].concat();
+    assert_eq!(decode_err(&bytes), ClaimsError::TrailingBytes { count: 1 });
+}
+
+#[test]
+fn indefinite_lengths_are_refused() {
+    let bytes = [&[0xbf][..], &minimal_bytes()[1..], &[0xff]].concat();
+    assert!(matches!(
+        decode_err(&bytes),
+        ClaimsError::NonCanonical { offset: 0, .. }
+    ));
+    // Manufacturer as an indefinite-length text string.
+    let mut bytes = minimal_bytes();
+    bytes.splice(8..10, [0x7f, 0x61, b'A', 0xff]);
+    assert!(matches!(
+        decode_err(&bytes),
+        ClaimsError::NonCanonical { .. }
+    ));
+}
+
+#[test]
+fn unknown_keys_wrong_types_and_missing_fields_are_refused() {
+    let mut bytes = minimal_bytes();
+    bytes[0] = 0xaa;
+    bytes.extend_from_slice(&[0x0b, 0x00]);
+    assert_eq!(decode_err(&bytes), ClaimsError::UnknownKey { key: 11 });
+
+    let mut bytes = minimal_bytes();
+    bytes[2] = 0x61; // serial becomes text(1) "\x02"... type error first
+    assert!(matches!(
+        decode_err(&bytes),
+        ClaimsError::WrongType {
+            field: "serial",
+            ..
+        }
+    ));
+
+    let bytes = [&[0xa8][..], &minimal_bytes()[3..]].concat(); // no serial
+    assert_eq!(
+        decode_err(&bytes),
+        ClaimsError::MissingField { field: "serial" }
+    );
+
+    let mut long = minimal();
+    long.manufacturer = "M".repeat(129);
+    assert!(matches!(
+        decode_err(&long.to_cbor()),
+        ClaimsError::TooLong {
+            field: "manufacturer",
+            len: 129,
+            max: 128
+        }
+    ));
+
+    let mut bad_gtin = minimal();
+    bad_gtin.gtin = Some("96385075".into());
+    assert!(matches!(
+        decode_err(&bad_gtin.to_cbor()),
+        ClaimsError::InvalidField { field: "gtin", .. }
+    ));
+
+    let mut bad_contact = minimal();
+    bad_contact.disclosure_contact = "javascript:alert(1)".into();
+    assert!(matches!(
+        decode_err(&bad_contact.to_cbor()),
+        ClaimsError::InvalidField {
+            field: "disclosure_contact",
+            ..
+        }
+    ));
+
+    let mut no_schemes = minimal();
+    no_schemes.schemes.clear();
+    assert!(matches!(
+        decode_err(&no_schemes.to_cbor()),
+        ClaimsError::InvalidField {
+            field: "schemes",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn truncations_never_panic() {
+    let bytes = minimal_bytes();
+    for n in 0..bytes.len() {
+        assert!(Claims::from_cbor(&bytes[..n]).is_err());
+    }
+}
+
+#[test]
+fn dates_before_1970_round_trip() {
+    let old = Claims {
+        issued: date!(1969 - 07 - 20),
+        ..minimal()
+    };
+    assert_eq!(Claims::from_cbor(&old.to_cbor()).unwrap(), old);
+}

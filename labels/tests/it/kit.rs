@@ -1,0 +1,91 @@
+//! Shared fixtures: a throwaway accreditation body and lab, realistic claims,
+//! and helpers for building labels the library itself would refuse to sign.
+
+use coset::{iana, CoseSign1, Header, HeaderBuilder, ProtectedHeader, TaggedCborSerializable};
+use ed25519_dalek::{Signer, SigningKey};
+use iotmark_labels::claims::Claims;
+use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec, LabCredentials};
+use iotmark_labels::verify::TrustStore;
+use iotmark_labels::SignedLabel;
+use time::{Date, Duration, OffsetDateTime};
+
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+pub fn scope(schemes: &[&str]) -> Vec<String> {
+    schemes.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// An authority and one lab accredited for `uk-psti` and `en303645`.
+pub struct Pki {
+    pub authority: AuthorityCredentials,
+    pub lab: LabCredentials,
+}
+
+impl Pki {
+    pub fn new() -> Self {
+        let authority =
+            AuthorityCredentials::generate(&CertificateSpec::authority("Test Accreditation Body"))
+                .unwrap();
+        let lab = authority
+            .issue_lab(&CertificateSpec::lab(
+                "Test Lab Ltd",
+                &scope(&["uk-psti", "en303645"]),
+            ))
+            .unwrap();
+        Self { authority, lab }
+    }
+
+    pub fn trust(&self) -> TrustStore {
+        TrustStore::new(self.authority.anchor().clone()).with_lab(self.lab.certificate().clone())
+    }
+
+    pub fn sign(&self, claims: &Claims) -> SignedLabel {
+        self.lab.signer().unwrap().sign(claims).unwrap()
+    }
+}
+
+/// The label from the brief: a camera from a real-looking manufacturer.
+pub fn realistic_claims(issued: Date) -> Claims {
+    Claims {
+        serial: 100_042,
+        issued,
+        manufacturer: "Acme Connected Devices Ltd".into(),
+        model: "AC-CAM-200".into(),
+        firmware: "2.4.1".into(),
+        gtin: Some("5012345678900".into()),
+        support_end: issued + Duration::days(5 * 365),
+        disclosure_contact: "https://acme-connected.example/security/report".into(),
+        schemes: scope(&["uk-psti"]),
+        report_sha256: iotmark_labels::report_digest(b"{\"verdict\":\"conformant\"}"),
+    }
+}
+
+/// Builds a COSE_Sign1 by hand, for labels our signer would never produce
+/// (a forger's key with a genuine kid, odd headers, undecodable claims).
+pub fn forge(key: &SigningKey, kid: [u8; 8], payload: Vec<u8>) -> Vec<u8> {
+    forge_with(
+        key,
+        HeaderBuilder::new()
+            .algorithm(iana::Algorithm::EdDSA)
+            .key_id(kid.to_vec())
+            .build(),
+        payload,
+    )
+}
+
+pub fn forge_with(key: &SigningKey, protected: Header, payload: Vec<u8>) -> Vec<u8> {
+    let mut sign1 = CoseSign1 {
+        protected: ProtectedHeader {
+            original_data: None,
+            header: protected,
+        },
+        unprotected: Header::default(),
+        payload: Some(payload),
+        signature: Vec::new(),
+    };
+    let tbs = sign1.tbs_data(&[]);
+    sign1.signature = key.sign(&tbs).to_bytes().to_vec();
+    sign1.to_tagged_vec().unwrap()
+}

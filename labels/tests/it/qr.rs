@@ -1,0 +1,147 @@
+//! QR codes: size budget, rendering, and decoding real images with rqrr.
+
+use iotmark_labels::qr::digits::digits_len;
+use iotmark_labels::qr::{self, DEFAULT_BASE_URL};
+use iotmark_labels::verify::{verify, LabelInput, LabelStatus};
+use iotmark_labels::LabelError;
+
+use crate::kit::{realistic_claims, today, Pki};
+
+/// The realistic label from the brief. The brief asked for version ≤ 11 at
+/// ECC M; measured, it is 257 bytes and needs version 12. The arithmetic: the
+/// fixed part is 122 bytes (COSE envelope with 64-byte signature and 8-byte kid
+/// = 87, report hash = 35), and version 11-M holds at most 229 label bytes
+/// behind the default base URL (see `version_11_budget`), leaving 107 bytes for
+/// every text field and its framing — less than this label's text alone.
+/// This test pins what is actually achieved so a size regression still fails.
+#[test]
+fn realistic_label_qr_version() {
+    let pki = Pki::new();
+    let label = pki.sign(&realistic_claims(today()));
+    let url = qr::label_url(&label, DEFAULT_BASE_URL).unwrap();
+    let version = qr::qr_version(&url).unwrap();
+    println!(
+        "realistic label: {} bytes, {} URL characters, QR version {version} at ECC M",
+        label.as_bytes().len(),
+        url.len()
+    );
+    assert!(
+        label.as_bytes().len() <= 260,
+        "label grew to {} bytes",
+        label.as_bytes().len()
+    );
+    assert!(version <= 12, "realistic label needs QR version {version}");
+}
+
+/// The largest label that fits version 11 at ECC M behind the default base.
+#[test]
+fn version_11_budget() {
+    let url_for = |bytes: usize| format!("{DEFAULT_BASE_URL}{}", "9".repeat(digits_len(bytes)));
+    assert_eq!(qr::qr_version(&url_for(229)).unwrap(), 11);
+    assert_eq!(qr::qr_version(&url_for(230)).unwrap(), 12);
+}
+
+#[test]
+fn png_round_trip_through_rqrr() {
+    let pki = Pki::new();
+    let label = pki.sign(&realistic_claims(today()));
+    let url = qr::label_url(&label, DEFAULT_BASE_URL).unwrap();
+    let png = qr::render_png(&url).unwrap();
+
+    let decoded = qr::decode_image_bytes(&png).unwrap();
+    assert_eq!(decoded, url);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("label.png");
+    qr::write_png(&url, &path).unwrap();
+    assert_eq!(qr::decode_image(&path).unwrap(), url);
+    let v = verify(&LabelInput::Image(path), &pki.trust(), today());
+    assert_eq!(v.status, LabelStatus::Valid, "{}", v.reason);
+}
+
+#[test]
+fn png_geometry_is_8px_modules_with_4_module_quiet_zone() {
+    let url = format!("{DEFAULT_BASE_URL}00000000000000000");
+    let png = qr::render_png(&url).unwrap();
+    let img = image::load_from_memory(&png).unwrap().into_luma8();
+    let version = u32::from(qr::qr_version(&url).unwrap());
+    let modules = 17 + 4 * version;
+    assert_eq!(img.width(), (modules + 8) * 8);
+    assert_eq!(img.height(), img.width());
+    // Quiet zone white, top-left finder pattern black just inside it.
+    assert_eq!(img.get_pixel(31, 31).0, [255]);
+    assert_eq!(img.get_pixel(32, 32).0, [0]);
+}
+
+#[test]
+fn jpeg_photo_decodes() {
+    let pki = Pki::new();
+    let label = pki.sign(&realistic_claims(today()));
+    let url = qr::label_url(&label, DEFAULT_BASE_URL).unwrap();
+    let png = qr::render_png(&url).unwrap();
+    let img = image::load_from_memory(&png).unwrap().into_rgb8();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&img)
+        .unwrap();
+    assert_eq!(qr::decode_image_bytes(&jpeg).unwrap(), url);
+}
+
+#[test]
+fn svg_and_terminal_renderings() {
+    let url = format!("{DEFAULT_BASE_URL}00000000000000000");
+    let svg = qr::render_svg(&url).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    let text = qr::render_terminal(&url).unwrap();
+    let version = usize::from(qr::qr_version(&url).unwrap());
+    let side = 17 + 4 * version + 8;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), side.div_ceil(2));
+    assert!(lines.iter().all(|l| l.chars().count() == side));
+    assert!(text
+        .chars()
+        .all(|c| matches!(c, ' ' | '█' | '▀' | '▄' | '\n')));
+}
+
+#[test]
+fn images_without_codes_and_non_images_are_clear_errors() {
+    let blank = image::GrayImage::from_pixel(200, 200, image::Luma([255]));
+    let mut png = Vec::new();
+    blank
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let err = qr::decode_image_bytes(&png).unwrap_err();
+    assert!(matches!(err, LabelError::NoQrCode { .. }), "{err}");
+    assert!(err.to_string().contains("no QR code found"), "{err}");
+
+    let err = qr::decode_image_bytes(b"GIF89a not really").unwrap_err();
+    assert!(err.to_string().contains("not a PNG or JPEG"), "{err}");
+    let err = qr::decode_image_bytes(&png[..png.len() / 2]).unwrap_err();
+    assert!(matches!(err, LabelError::Image { .. }), "{err}");
+}
+
+#[test]
+fn oversized_images_are_refused_before_decoding() {
+    // A valid PNG header claiming 9000x10 pixels; refused from the header alone.
+    let wide = image::GrayImage::from_pixel(9000, 1, image::Luma([255]));
+    let mut png = Vec::new();
+    wide.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let err = qr::decode_image_bytes(&png).unwrap_err();
+    assert!(
+        err.to_string().contains("exceeds the 8000x8000 limit"),
+        "{err}"
+    );
+}
+
+#[test]
+fn custom_base_urls() {
+    let pki = Pki::new();
+    let label = pki.sign(&realistic_claims(today()));
+    let url = qr::label_url(&label, "HTTP://127.0.0.1:8080/L").unwrap();
+    assert!(url.starts_with("HTTP://127.0.0.1:8080/L/"));
+    assert_eq!(qr::label_from_url(&url).unwrap(), label);
+    assert_eq!(qr::label_from_url(&url.to_lowercase()).unwrap(), label);
+    let err = qr::label_url(&label, "https://lower.example/l/").unwrap_err();
+    assert!(err.to_string().contains("upper case"), "{err}");
+}
