@@ -112,7 +112,10 @@ pub enum HookError {
     #[error("the operator declined {action}")]
     Declined { action: &'static str },
     #[error("cannot read the operator's answer for {action}: {detail}")]
-    Operator { action: &'static str, detail: String },
+    Operator {
+        action: &'static str,
+        detail: String,
+    },
 }
 
 fn show_output(output: &str) -> String {
@@ -199,7 +202,9 @@ impl HookActions {
     /// Show `prompt` on stderr and wait for Enter; `skip` (or `n`) declines.
     async fn ask(&self, action: &'static str, prompt: &str) -> Result<(), HookError> {
         let _one_at_a_time = self.prompt_lock.lock().await;
-        eprint!("\n[iotmark] {prompt}\n          Press Enter when done, or type 'skip' to decline: ");
+        eprint!(
+            "\n[iotmark] {prompt}\n          Press Enter when done, or type 'skip' to decline: "
+        );
         let read = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map(|n| (n, line))
@@ -248,7 +253,8 @@ async fn run_command(
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let finished = tokio::time::timeout(limit, async {
-        let (out, err, status) = tokio::join!(read_capped(stdout), read_capped(stderr), child.wait());
+        let (out, err, status) =
+            tokio::join!(read_capped(stdout), read_capped(stderr), child.wait());
         (out, err, status)
     })
     .await;

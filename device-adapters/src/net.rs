@@ -118,7 +118,15 @@ mod tests {
         for ok in ["camera", "cam-1.lan", "a.b.example.", "x_y.local"] {
             assert!(is_host_name(ok), "{ok}");
         }
-        for bad in ["", "cam:80", "http://cam", "cam/x", "-cam", "a..b", "cam lan"] {
+        for bad in [
+            "",
+            "cam:80",
+            "http://cam",
+            "cam/x",
+            "-cam",
+            "a..b",
+            "cam lan",
+        ] {
             assert!(!is_host_name(bad), "{bad}");
         }
     }

@@ -161,7 +161,10 @@ impl ProbedDevice {
         for (port, addr) in candidates {
             attempts.spawn(async move {
                 let connect = tokio::net::TcpStream::connect(addr);
-                (port, matches!(tokio::time::timeout(limit, connect).await, Ok(Ok(_))))
+                (
+                    port,
+                    matches!(tokio::time::timeout(limit, connect).await, Ok(Ok(_))),
+                )
             });
         }
         let mut open = Vec::new();
@@ -220,10 +223,7 @@ impl ProbedDevice {
         ev: &Evidence,
         request: HttpRequest,
     ) -> Result<crate::probe::http::HttpResponse, ProbeError> {
-        self.http
-            .clone()
-            .oneshot(Recorded::new(ev, request))
-            .await
+        self.http.clone().oneshot(Recorded::new(ev, request)).await
     }
 
     fn target_url(target: &LoginTarget, path: &str) -> Result<Url, ProbeError> {
@@ -390,8 +390,7 @@ impl Device for ProbedDevice {
                 body: answer.body_text(),
                 truncated: answer.truncated,
                 redirects,
-                auth_challenge: answer.status == 401
-                    && answer.header("www-authenticate").is_some(),
+                auth_challenge: answer.status == 401 && answer.header("www-authenticate").is_some(),
             });
         }
     }

@@ -31,7 +31,9 @@ use tower::ServiceBuilder;
 pub use config::{ConfigError, ProbeConfig};
 
 use crate::device::{AddressBook, ProbeError};
-use http::{BodyLimitLayer, HttpRequest, HttpResponse, HttpSetupError, HttpTransport, LoginJudgeLayer};
+use http::{
+    BodyLimitLayer, HttpRequest, HttpResponse, HttpSetupError, HttpTransport, LoginJudgeLayer,
+};
 use layers::{EvidenceLayer, PaceLayer, Pacer, ProbeErrorLayer, Recorded};
 use telnet::{TelnetLogin, TelnetLoginReply, TelnetLoginRequest};
 
@@ -42,7 +44,8 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub type HttpProbe = BoxCloneSyncService<Recorded<HttpRequest>, HttpResponse, ProbeError>;
 
 /// A telnet login probe with all its layers.
-pub type TelnetProbe = BoxCloneSyncService<Recorded<TelnetLoginRequest>, TelnetLoginReply, ProbeError>;
+pub type TelnetProbe =
+    BoxCloneSyncService<Recorded<TelnetLoginRequest>, TelnetLoginReply, ProbeError>;
 
 /// The limits every probe on one device shares: one semaphore for
 /// concurrency, one pacer for rate.

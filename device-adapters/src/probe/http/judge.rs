@@ -124,7 +124,11 @@ pub fn judge_form(
                 None => url::Url::parse(location).ok(),
             };
             let Some(next) = next else {
-                return Err(unclear(response, target, "a redirect to an unreadable Location"));
+                return Err(unclear(
+                    response,
+                    target,
+                    "a redirect to an unreadable Location",
+                ));
             };
             if same_path(next.path(), login_path) {
                 Ok(LoginOutcome::Rejected)
@@ -197,9 +201,18 @@ mod tests {
     #[test]
     fn basic_rules() {
         let t = "t";
-        assert_eq!(judge_basic(&answer(200, &[], ""), t).ok(), Some(LoginOutcome::Accepted));
-        assert_eq!(judge_basic(&answer(302, &[], ""), t).ok(), Some(LoginOutcome::Accepted));
-        assert_eq!(judge_basic(&answer(401, &[], ""), t).ok(), Some(LoginOutcome::Rejected));
+        assert_eq!(
+            judge_basic(&answer(200, &[], ""), t).ok(),
+            Some(LoginOutcome::Accepted)
+        );
+        assert_eq!(
+            judge_basic(&answer(302, &[], ""), t).ok(),
+            Some(LoginOutcome::Accepted)
+        );
+        assert_eq!(
+            judge_basic(&answer(401, &[], ""), t).ok(),
+            Some(LoginOutcome::Rejected)
+        );
         assert!(matches!(
             judge_basic(&answer(429, &[("retry-after", "60")], ""), t),
             Ok(LoginOutcome::LockedOut { detail }) if detail.contains("60")
@@ -213,17 +226,28 @@ mod tests {
     #[test]
     fn form_rules() {
         let f = |r: &HttpResponse| judge_form(r, "/login", "password", "t");
-        let back = answer(200, &[], "<form><input name=\"password\" type=\"password\"></form>");
+        let back = answer(
+            200,
+            &[],
+            "<form><input name=\"password\" type=\"password\"></form>",
+        );
         assert_eq!(f(&back).ok(), Some(LoginOutcome::Rejected));
         let away = answer(303, &[("location", "/dashboard")], "");
         assert_eq!(f(&away).ok(), Some(LoginOutcome::Accepted));
         let again = answer(302, &[("location", "/login?error=1")], "");
         assert_eq!(f(&again).ok(), Some(LoginOutcome::Rejected));
-        let cookie = answer(200, &[("set-cookie", "sid=abc; HttpOnly")], "<h1>Welcome</h1>");
+        let cookie = answer(
+            200,
+            &[("set-cookie", "sid=abc; HttpOnly")],
+            "<h1>Welcome</h1>",
+        );
         assert_eq!(f(&cookie).ok(), Some(LoginOutcome::Accepted));
         let nothing = answer(200, &[], "<h1>Hmm</h1>");
         assert!(matches!(f(&nothing), Err(ProbeError::Protocol { .. })));
-        assert!(matches!(f(&answer(429, &[], "")), Ok(LoginOutcome::LockedOut { .. })));
+        assert!(matches!(
+            f(&answer(429, &[], "")),
+            Ok(LoginOutcome::LockedOut { .. })
+        ));
         assert_eq!(f(&answer(403, &[], "")).ok(), Some(LoginOutcome::Rejected));
     }
 }

@@ -207,7 +207,10 @@ impl Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        self.finish("abandoned", "the caller stopped waiting before the probe finished");
+        self.finish(
+            "abandoned",
+            "the caller stopped waiting before the probe finished",
+        );
     }
 }
 

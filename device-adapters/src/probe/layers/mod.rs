@@ -22,7 +22,7 @@ mod pace;
 
 pub use errors::{into_probe_error, ProbeErrorLayer, ProbeErrors};
 pub use evidence::{
-    outcome_word, scrub, scrub_error, DescribeRequest, DescribeResponse, EvidenceLayer, EvidenceService,
-    Recorded,
+    outcome_word, scrub, scrub_error, DescribeRequest, DescribeResponse, EvidenceLayer,
+    EvidenceService, Recorded,
 };
 pub use pace::{PaceLayer, Paced, Pacer};

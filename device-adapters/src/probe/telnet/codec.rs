@@ -164,7 +164,8 @@ mod tests {
             IAC, DO, OPT_ECHO, IAC, DO, NAWS, IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA,
         ];
         d.feed(&greeting, &mut text, &mut replies).unwrap();
-        d.feed(b"\r\n(none) login: ", &mut text, &mut replies).unwrap();
+        d.feed(b"\r\n(none) login: ", &mut text, &mut replies)
+            .unwrap();
         assert_eq!(text, b"\r\n(none) login: ");
         assert_eq!(
             replies,
@@ -181,8 +182,7 @@ mod tests {
         let mut d = TelnetDecoder::default();
         let (mut text, mut replies) = (Vec::new(), Vec::new());
         let stream = [
-            b'a', IAC, SB, TTYPE, 1, IAC, IAC, IAC, SE, b'b', IAC, IAC, b'c', 0, IAC, WILL,
-            TTYPE,
+            b'a', IAC, SB, TTYPE, 1, IAC, IAC, IAC, SE, b'b', IAC, IAC, b'c', 0, IAC, WILL, TTYPE,
         ];
         for chunk in stream.chunks(1) {
             d.feed(chunk, &mut text, &mut replies).unwrap();

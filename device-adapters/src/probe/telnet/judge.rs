@@ -70,8 +70,7 @@ pub fn password_prompt(text: &str) -> bool {
 /// once trailing whitespace is trimmed.
 pub fn shell_prompt(text: &str) -> bool {
     let raw = text.trim_end_matches(['\r', '\n']);
-    ["# ", "$ ", "> "].iter().any(|p| raw.ends_with(p))
-        || text.trim_end().ends_with(['#', '$'])
+    ["# ", "$ ", "> "].iter().any(|p| raw.ends_with(p)) || text.trim_end().ends_with(['#', '$'])
 }
 
 /// Decide on the text received since our last line (echo already removed).
@@ -148,17 +147,26 @@ mod tests {
     #[test]
     fn verdicts() {
         assert_eq!(
-            decide(AwaitVerdict, "\r\n\r\nBusyBox v1.19 built-in shell (ash)\r\n~ # "),
+            decide(
+                AwaitVerdict,
+                "\r\n\r\nBusyBox v1.19 built-in shell (ash)\r\n~ # "
+            ),
             Some(Verdict(Accepted))
         );
-        assert_eq!(decide(AwaitVerdict, "\r\nuser@cam:~$"), Some(Verdict(Accepted)));
+        assert_eq!(
+            decide(AwaitVerdict, "\r\nuser@cam:~$"),
+            Some(Verdict(Accepted))
+        );
         assert_eq!(decide(AwaitVerdict, "\r\nCLI> "), Some(Verdict(Accepted)));
         assert_eq!(
             decide(AwaitVerdict, "\r\nLogin incorrect\r\n(none) login: "),
             Some(Verdict(Rejected))
         );
         assert_eq!(decide(AwaitVerdict, "\r\nlogin: "), Some(Verdict(Rejected)));
-        assert_eq!(decide(AwaitVerdict, "Access denied\r\n# "), Some(Verdict(Rejected)));
+        assert_eq!(
+            decide(AwaitVerdict, "Access denied\r\n# "),
+            Some(Verdict(Rejected))
+        );
         assert!(matches!(
             decide(AwaitVerdict, "\r\nToo many failed attempts, try later\r\n"),
             Some(Verdict(LockedOut { detail })) if detail.starts_with("Too many")
@@ -169,8 +177,14 @@ mod tests {
 
     #[test]
     fn echo_is_removed_only_at_the_start() {
-        assert_eq!(without_echo("root\r\nPassword: ", Some("root")), "\r\nPassword: ");
-        assert_eq!(without_echo("Login incorrect", Some("in")), "Login incorrect");
+        assert_eq!(
+            without_echo("root\r\nPassword: ", Some("root")),
+            "\r\nPassword: "
+        );
+        assert_eq!(
+            without_echo("Login incorrect", Some("in")),
+            "Login incorrect"
+        );
         assert_eq!(without_echo("abc$\r\n", Some("abc$")), "\r\n");
     }
 }

@@ -255,7 +255,9 @@ impl Session {
                 return Err(if self.total_read == 0 {
                     ProbeError::Connect {
                         target: self.target.clone(),
-                        detail: format!("the connection failed before the device said anything: {e}"),
+                        detail: format!(
+                            "the connection failed before the device said anything: {e}"
+                        ),
                     }
                 } else {
                     self.unclear(&format!("the connection failed: {e}"))
@@ -300,7 +302,7 @@ impl Session {
     fn note_received(&mut self) {
         let text = self.text();
         if !text.is_empty() {
-            self.push_transcript(&format!("<< {}\n", text.trim_end()));
+            self.push_transcript(&format!("<< {}\n", text.trim()));
         }
     }
 
@@ -314,7 +316,10 @@ impl Session {
     fn unclear(&self, why: &str) -> ProbeError {
         let seen = self.text();
         let seen = if seen.trim().is_empty() {
-            format!("{} bytes in all, no text since our last line", self.total_read)
+            format!(
+                "{} bytes in all, no text since our last line",
+                self.total_read
+            )
         } else {
             format!("{:?}", excerpt(seen.trim(), 300))
         };
