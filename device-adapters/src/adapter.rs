@@ -41,6 +41,29 @@ pub enum AdapterError {
 /// `[IPv6]` address; a leading `net:` is accepted): resolve it once, build the
 /// probes for the interfaces the profile declares, discover undeclared telnet
 /// logins, and run the profile's operator hooks for physical actions.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::path::Path;
+/// use iotmark_adapters::adapter::open_net;
+/// use iotmark_adapters::device::{Credential, Device};
+/// use iotmark_adapters::evidence::EvidenceLog;
+/// use iotmark_adapters::probe::ProbeConfig;
+/// use iotmark_adapters::profile::Profile;
+///
+/// let profile = Profile::load(Path::new("examples/profiles/good-camera.json"))?;
+/// // A real unit: probe gently.
+/// let config = ProbeConfig { rate_per_second: Some(2), ..ProbeConfig::default() };
+/// let device = open_net("192.168.1.20", &profile, config).await?;
+/// let log = EvidenceLog::create(Path::new("evidence.jsonl"))?;
+/// let ev = log.scope("5.1-1-2");
+/// for target in device.login_targets() {
+///     let outcome = device.try_login(&ev, &target, &Credential::new("admin", "admin")).await;
+///     println!("{target}: {outcome:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub async fn open_net(
     host: &str,
     profile: &Profile,

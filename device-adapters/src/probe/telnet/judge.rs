@@ -38,19 +38,27 @@ pub enum Decision {
 const FAILURE_WORDS: &[&str] = &["incorrect", "denied", "failed", "invalid"];
 const LOCKOUT_WORDS: &[&str] = &["too many", "locked"];
 
+/// Does `word` start a word somewhere in `text` (so "unlocked" holds no
+/// "locked")? Case-insensitive.
+fn has_word(text: &str, word: &str) -> bool {
+    let text = text.to_lowercase();
+    text.match_indices(word).any(|(i, _)| {
+        !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// The line holding the first lockout phrase, if any.
 pub fn lockout(text: &str) -> Option<String> {
     text.split(['\r', '\n'])
-        .find(|line| {
-            let l = line.to_lowercase();
-            LOCKOUT_WORDS.iter().any(|w| l.contains(w))
-        })
+        .find(|line| LOCKOUT_WORDS.iter().any(|w| has_word(line, w)))
         .map(|line| line.trim().to_string())
 }
 
 pub fn failure(text: &str) -> bool {
-    let l = text.to_lowercase();
-    FAILURE_WORDS.iter().any(|w| l.contains(w))
+    FAILURE_WORDS.iter().any(|w| has_word(text, w))
 }
 
 fn ends_with_word(text: &str, words: &[&str]) -> bool {
@@ -172,6 +180,14 @@ mod tests {
             Some(Verdict(LockedOut { detail })) if detail.starts_with("Too many")
         ));
         assert_eq!(decide(AwaitVerdict, "\r\n"), None);
+        assert_eq!(
+            decide(AwaitVerdict, "Door unlocked. Welcome!\r\n~ # "),
+            Some(Verdict(Accepted))
+        );
+        assert!(matches!(
+            decide(AwaitVerdict, "Account LOCKED for 5 minutes\r\n"),
+            Some(Verdict(LockedOut { .. }))
+        ));
         assert_eq!(decide(AwaitVerdict, "Last login: today\r\n"), None);
     }
 
