@@ -62,7 +62,9 @@ pub enum LoginOutcome {
     Rejected,
     /// The device refuses further attempts for now (HTTP 429, "too many
     /// attempts"). A credential tried while locked out proves nothing.
-    LockedOut { detail: String },
+    LockedOut {
+        detail: String,
+    },
 }
 
 /// A fetched web page, trimmed to the size limit.

@@ -321,10 +321,15 @@ pub fn verify_chain(path: &Path) -> Result<(String, u64), ChainError> {
             detail,
         };
         if rec.seq != count {
-            return Err(broken(format!("sequence {} where {count} was due", rec.seq)));
+            return Err(broken(format!(
+                "sequence {} where {count} was due",
+                rec.seq
+            )));
         }
         if rec.prev != head {
-            return Err(broken("does not follow the previous line (prev hash differs)".into()));
+            return Err(broken(
+                "does not follow the previous line (prev hash differs)".into(),
+            ));
         }
         if record_hash(&rec) != rec.hash {
             return Err(broken("content does not match its hash (edited)".into()));

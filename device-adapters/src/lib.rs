@@ -3,13 +3,16 @@
 //! Steps reach a product only through a [`device::Device`]. Adapters know
 //! nothing of Gherkin: they connect, probe, and record evidence.
 
+pub mod adapter;
 pub mod device;
 pub mod evidence;
-pub mod profile;
-pub mod secret;
-pub mod sim;
-pub mod adapter;
 pub mod hooks;
 pub mod net;
 pub mod probe;
 pub mod probed;
+pub mod profile;
+pub mod secret;
+pub mod sim;
+pub mod spec;
+
+pub use spec::{open_device, sim_profile};

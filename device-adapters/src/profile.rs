@@ -46,7 +46,11 @@ pub enum ProfileError {
         source: std::io::Error,
     },
     #[error("profile {file} is {size} bytes; the limit is {limit}")]
-    TooLarge { file: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        file: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("profile {file} is not JSON: {message} (line {line}, column {column})")]
     Syntax {
         file: PathBuf,
@@ -628,10 +632,7 @@ fn cross_check(raw: &RawProfile) -> Vec<ProfileIssue> {
         if !login_fits {
             push(
                 format!("/ixit/interfaces/{i}/login"),
-                format!(
-                    "login kind does not fit protocol {:?}",
-                    iface.protocol
-                ),
+                format!("login kind does not fit protocol {:?}", iface.protocol),
             );
         }
     }

@@ -67,7 +67,9 @@ mod tests {
     fn never_printed() {
         let s = Secret::new("hunter2-very-secret");
         assert!(!format!("{s:?} {s}").contains("hunter2"));
-        assert!(!serde_json::to_string(&s).unwrap_or_default().contains("hunter2"));
+        assert!(!serde_json::to_string(&s)
+            .unwrap_or_default()
+            .contains("hunter2"));
         assert_ne!(Secret::new("a").mask(), Secret::new("b").mask());
         assert_eq!(s.expose(), "hunter2-very-secret");
     }

@@ -30,8 +30,8 @@ Feature: No universal default passwords
     Given the pre-installed passwords declared for a sample of units
     Then the unit under test accepts the password declared for it
     And no two units share a password
-    And the passwords do not follow an incremental counter
     And no password is derived from its unit's serial number or MAC address
+    And the passwords do not follow an incremental counter
     And no password is a common password and each is strong enough to resist guessing
 
   @5.1-1 @5.1-1-2 @functional @mandatory @condition-1 @automated

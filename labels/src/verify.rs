@@ -26,8 +26,8 @@ use serde::{Serialize, Serializer};
 use time::Date;
 
 use crate::claims::Claims;
-use crate::cose::SignedLabel;
-use crate::error::LabelError;
+use crate::cose::{SignedLabel, MAX_LABEL_BYTES};
+use crate::error::{FormatError, LabelError};
 use crate::pki::{files, LabCertificate, TrustAnchor};
 use crate::qr;
 
@@ -212,6 +212,13 @@ impl Serialize for Verification {
 /// Verifies a label from any input form on the given date.
 pub fn verify(input: &LabelInput, trust: &TrustStore, at: Date) -> Verification {
     let label = match input {
+        // Refuse an oversized input before copying it.
+        LabelInput::Cose(bytes) if bytes.len() > MAX_LABEL_BYTES => {
+            Err(LabelError::Format(FormatError::TooLarge {
+                len: bytes.len(),
+                max: MAX_LABEL_BYTES,
+            }))
+        }
         LabelInput::Cose(bytes) => SignedLabel::from_bytes(bytes.clone()),
         LabelInput::Url(url) => qr::label_from_url(url),
         LabelInput::Image(path) => qr::decode_image(path).and_then(|url| qr::label_from_url(&url)),

@@ -117,10 +117,11 @@ impl Catalogue {
         files.sort();
         let mut sources = Vec::new();
         for rel in files {
-            let text = std::fs::read_to_string(dir.join(&rel)).map_err(|e| CatalogueError::Read {
-                dir: dir.to_path_buf(),
-                detail: format!("{rel}: {e}"),
-            })?;
+            let text =
+                std::fs::read_to_string(dir.join(&rel)).map_err(|e| CatalogueError::Read {
+                    dir: dir.to_path_buf(),
+                    detail: format!("{rel}: {e}"),
+                })?;
             sources.push((rel, text));
         }
         Catalogue::from_sources(sources)
@@ -130,12 +131,13 @@ impl Catalogue {
         let mut features = Vec::new();
         let mut scenarios = Vec::new();
         for (path, text) in sources {
-            let feature = gherkin::Feature::parse(&text, gherkin::GherkinEnv::default()).map_err(
-                |e| CatalogueError::Parse {
-                    file: path.clone(),
-                    detail: e.to_string(),
-                },
-            )?;
+            let feature =
+                gherkin::Feature::parse(&text, gherkin::GherkinEnv::default()).map_err(|e| {
+                    CatalogueError::Parse {
+                        file: path.clone(),
+                        detail: e.to_string(),
+                    }
+                })?;
             let index = features.len();
             let mut all = feature.scenarios.clone();
             let mut rule_tags = Vec::new();
@@ -194,7 +196,11 @@ impl Catalogue {
                     psti: s.meta.psti.map(|n| format!("psti-{n}")),
                     test_cases: Vec::new(),
                 });
-            if let Some(tc) = entry.test_cases.iter_mut().find(|t| t.id == s.meta.test_case) {
+            if let Some(tc) = entry
+                .test_cases
+                .iter_mut()
+                .find(|t| t.id == s.meta.test_case)
+            {
                 tc.scenarios.push(s.scenario.name.clone());
             } else {
                 entry.test_cases.push(TestCaseEntry {
@@ -219,7 +225,12 @@ impl Catalogue {
 pub fn provision_order(id: &str) -> (u32, u32, u32) {
     let (clause, num) = id.split_once('-').unwrap_or((id, "0"));
     let (major, minor) = clause.split_once('.').unwrap_or((clause, "0"));
-    let n = |s: &str| s.split('-').next().and_then(|x| x.parse().ok()).unwrap_or(0);
+    let n = |s: &str| {
+        s.split('-')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0)
+    };
     (n(major), n(minor), n(num))
 }
 

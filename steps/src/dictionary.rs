@@ -69,10 +69,15 @@ mod tests {
         let mirai: Vec<_> = all.iter().filter(|e| e.source == "mirai").collect();
         // 62 rows in the scanner's table, 61 distinct pairs.
         assert_eq!(mirai.len(), 61);
-        assert_eq!(EMBEDDED.lines().filter(|l| l.ends_with(",mirai")).count(), 62);
-        assert!(all
-            .iter()
-            .any(|e| e.credential.username == "root" && e.credential.password.expose() == "xc3511"));
+        assert_eq!(
+            EMBEDDED.lines().filter(|l| l.ends_with(",mirai")).count(),
+            62
+        );
+        assert!(
+            all.iter()
+                .any(|e| e.credential.username == "root"
+                    && e.credential.password.expose() == "xc3511")
+        );
         assert!(all.len() > mirai.len());
     }
 }

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod catalogue;
 pub mod defs;
 pub mod dictionary;
+pub mod report;
 pub mod runner;
 pub mod verdict;
 pub mod world;

@@ -106,7 +106,11 @@ pub fn check_declaration(
                         entry.id
                     ),
                 });
-            } else if entry.conditions.iter().all(|n| ctx.profile.conditions.holds(*n)) {
+            } else if entry
+                .conditions
+                .iter()
+                .all(|n| ctx.profile.conditions.holds(*n))
+            {
                 let held: Vec<String> = entry
                     .conditions
                     .iter()
@@ -145,7 +149,12 @@ fn not_applicable_reason(ctx: &RunContext, s: &CatalogueScenario) -> Option<Stri
     }
     let conds: Vec<String> = failing
         .iter()
-        .map(|n| format!("condition ({n}) \"{}\" does not hold", Conditions::describe(*n)))
+        .map(|n| {
+            format!(
+                "condition ({n}) \"{}\" does not hold",
+                Conditions::describe(*n)
+            )
+        })
         .collect();
     let rationale = ctx
         .profile
@@ -236,7 +245,10 @@ async fn run_scenario(
             result.reason = format!(
                 "the manufacturer declares provision {} is not met (ICS: N){}",
                 s.meta.provision,
-                e.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+                e.detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
             );
             return result;
         }

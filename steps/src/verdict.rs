@@ -117,8 +117,17 @@ mod tests {
 
     #[test]
     fn conformance() {
-        assert_eq!(Conformance::from_verdicts([Pass, NotApplicable]), Conformance::Conformant);
-        assert_eq!(Conformance::from_verdicts([Pass, Inconclusive]), Conformance::Inconclusive);
-        assert_eq!(Conformance::from_verdicts([Fail, Inconclusive]), Conformance::NotConformant);
+        assert_eq!(
+            Conformance::from_verdicts([Pass, NotApplicable]),
+            Conformance::Conformant
+        );
+        assert_eq!(
+            Conformance::from_verdicts([Pass, Inconclusive]),
+            Conformance::Inconclusive
+        );
+        assert_eq!(
+            Conformance::from_verdicts([Fail, Inconclusive]),
+            Conformance::NotConformant
+        );
     }
 }

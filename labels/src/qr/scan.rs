@@ -89,11 +89,8 @@ fn decode(bytes: &[u8], path: Option<&Path>) -> Result<String, LabelError> {
 
     let mut seen_undecodable = None;
     if luma.width().max(luma.height()) > FAST_PATH_SIDE {
-        let small = image::imageops::thumbnail(
-            &luma,
-            scaled(luma.width(), luma.height()).0,
-            scaled(luma.width(), luma.height()).1,
-        );
+        let (w, h) = scaled(luma.width(), luma.height());
+        let small = image::imageops::thumbnail(&luma, w, h);
         match scan(&small) {
             Scan::Found(text) => return Ok(text),
             Scan::Undecodable(why) => seen_undecodable = Some(why),

@@ -145,3 +145,22 @@ fn custom_base_urls() {
     let err = qr::label_url(&label, "https://lower.example/l/").unwrap_err();
     assert!(err.to_string().contains("upper case"), "{err}");
 }
+
+#[test]
+fn large_photo_with_a_small_code_decodes() {
+    // A 2400x1800 "photo" with the code in one corner: exercises the
+    // downscaled fast path.
+    let pki = Pki::new();
+    let label = pki.sign(&realistic_claims(today()));
+    let url = qr::label_url(&label, DEFAULT_BASE_URL).unwrap();
+    let code = image::load_from_memory(&qr::render_png(&url).unwrap())
+        .unwrap()
+        .into_luma8();
+    let mut photo = image::GrayImage::from_pixel(2400, 1800, image::Luma([200]));
+    image::imageops::overlay(&mut photo, &code, 1500, 900);
+    let mut png = Vec::new();
+    photo
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    assert_eq!(qr::decode_image_bytes(&png).unwrap(), url);
+}

@@ -71,7 +71,10 @@ pub fn counter_pattern(units: &[UnitPassword<'_>]) -> Option<String> {
     }
     // Decimal runs in an otherwise identical skeleton: plug-100231, plug-100232…
     let parts: Vec<(String, Vec<&str>)> = units.iter().map(|u| skeleton(u.password)).collect();
-    if parts.iter().all(|(s, n)| *s == parts[0].0 && n.len() == parts[0].1.len()) {
+    if parts
+        .iter()
+        .all(|(s, n)| *s == parts[0].0 && n.len() == parts[0].1.len())
+    {
         for k in 0..parts[0].1.len() {
             let values: Option<Vec<u128>> = parts
                 .iter()
@@ -91,7 +94,10 @@ pub fn counter_pattern(units: &[UnitPassword<'_>]) -> Option<String> {
     if len >= 4 && units.iter().all(|u| u.password.len() == len) {
         for tail in 1..=4.min(len - 1) {
             let head = &units[0].password[..len - tail];
-            if !units.iter().all(|u| u.password.is_char_boundary(len - tail) && u.password.starts_with(head)) {
+            if !units
+                .iter()
+                .all(|u| u.password.is_char_boundary(len - tail) && u.password.starts_with(head))
+            {
                 continue;
             }
             for radix in [16, 36] {
@@ -152,8 +158,14 @@ pub fn derived_from_identifier(unit: &UnitPassword<'_>) -> Option<String> {
         }
         let forms = [
             ("the MAC address in decimal", value.to_string()),
-            ("the last four MAC bytes in decimal", (value & 0xffff_ffff).to_string()),
-            ("the last three MAC bytes in decimal", (value & 0xff_ffff).to_string()),
+            (
+                "the last four MAC bytes in decimal",
+                (value & 0xffff_ffff).to_string(),
+            ),
+            (
+                "the last three MAC bytes in decimal",
+                (value & 0xff_ffff).to_string(),
+            ),
         ];
         for (what, digits) in forms {
             if let Some(piece) = longest_shared(&digits, &p, 6) {
@@ -162,13 +174,19 @@ pub fn derived_from_identifier(unit: &UnitPassword<'_>) -> Option<String> {
         }
     }
     let serial = normalise(unit.serial);
-    let min = if serial.len() < 6 { serial.len().max(4) } else { 6 };
+    let min = if serial.len() < 6 {
+        serial.len().max(4)
+    } else {
+        6
+    };
     if let Some(piece) = longest_shared(&serial, &p, min) {
         return Some(format!("contains {piece:?} from the serial number"));
     }
     let digits: String = serial.chars().filter(char::is_ascii_digit).collect();
     if let Some(piece) = longest_shared(&digits, &p, 6) {
-        return Some(format!("contains {piece:?} from the digits of the serial number"));
+        return Some(format!(
+            "contains {piece:?} from the digits of the serial number"
+        ));
     }
     None
 }
@@ -213,14 +231,26 @@ mod tests {
     use super::*;
 
     fn u<'a>(serial: &'a str, mac: Option<[u8; 6]>, password: &'a str) -> UnitPassword<'a> {
-        UnitPassword { serial, mac, password }
+        UnitPassword {
+            serial,
+            mac,
+            password,
+        }
     }
 
     #[test]
     fn counters_are_found() {
-        let units = [u("a", None, "plug-100231"), u("b", None, "plug-100232"), u("c", None, "plug-100233")];
+        let units = [
+            u("a", None, "plug-100231"),
+            u("b", None, "plug-100232"),
+            u("c", None, "plug-100233"),
+        ];
         assert!(counter_pattern(&units).is_some());
-        let hex = [u("a", None, "X9kQ00fe"), u("b", None, "X9kQ00ff"), u("c", None, "X9kQ0100")];
+        let hex = [
+            u("a", None, "X9kQ00fe"),
+            u("b", None, "X9kQ00ff"),
+            u("c", None, "X9kQ0100"),
+        ];
         assert!(counter_pattern(&hex).is_some(), "hex tail counter");
         let random = [
             u("a", None, "k7Rq#vX2mP9w!LtZ"),
@@ -239,7 +269,9 @@ mod tests {
         let dec = (0x3c4d5eu64).to_string();
         assert!(derived_from_identifier(&u("SN1", Some(mac), &format!("pw{dec}"))).is_some());
         assert!(derived_from_identifier(&u("RT-2026-884213", None, "admin884213")).is_some());
-        assert!(derived_from_identifier(&u("RT-2026-884213", Some(mac), "k7Rq#vX2mP9w!LtZ")).is_none());
+        assert!(
+            derived_from_identifier(&u("RT-2026-884213", Some(mac), "k7Rq#vX2mP9w!LtZ")).is_none()
+        );
     }
 
     #[test]

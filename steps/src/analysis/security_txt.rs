@@ -50,9 +50,17 @@ pub fn check(page: &WebPage, now: time::OffsetDateTime) -> Result<SecurityTxtSum
             }
             if problems.is_empty() {
                 return Ok(SecurityTxtSummary {
-                    contacts: txt.contact.iter().map(|c| c.uri.as_str().to_string()).collect(),
+                    contacts: txt
+                        .contact
+                        .iter()
+                        .map(|c| c.uri.as_str().to_string())
+                        .collect(),
                     expires: expires.to_rfc3339(),
-                    policy: txt.policy.iter().map(|p| p.uri.as_str().to_string()).collect(),
+                    policy: txt
+                        .policy
+                        .iter()
+                        .map(|p| p.uri.as_str().to_string())
+                        .collect(),
                     signed: txt.is_signed,
                 });
             }
@@ -103,7 +111,14 @@ mod tests {
         let no_contact = "Expires: 2027-01-01T00:00:00Z\n";
         let e = check(&page(no_contact, "text/plain"), now()).unwrap_err();
         assert!(e[0].contains("Contact"), "{e:?}");
-        let html = check(&page("Contact: mailto:a@x.example\nExpires: 2027-01-01T00:00:00Z\n", "text/html"), now()).unwrap_err();
+        let html = check(
+            &page(
+                "Contact: mailto:a@x.example\nExpires: 2027-01-01T00:00:00Z\n",
+                "text/html",
+            ),
+            now(),
+        )
+        .unwrap_err();
         assert!(html[0].contains("text/plain"), "{html:?}");
     }
 }

@@ -8,8 +8,8 @@ use regex::Regex;
 /// The visible text of an HTML page (scripts and styles dropped), or the text
 /// itself when it is not HTML.
 pub fn visible_text(body: &str, content_type: Option<&str>) -> String {
-    let is_html = content_type.is_some_and(|c| c.contains("html"))
-        || body.trim_start().starts_with('<');
+    let is_html =
+        content_type.is_some_and(|c| c.contains("html")) || body.trim_start().starts_with('<');
     if !is_html {
         return body.to_string();
     }
@@ -18,9 +18,9 @@ pub fn visible_text(body: &str, content_type: Option<&str>) -> String {
     for node in doc.root_element().descendants() {
         if let Some(text) = node.value().as_text() {
             let hidden = node.ancestors().any(|a| {
-                a.value()
-                    .as_element()
-                    .is_some_and(|e| matches!(e.name(), "script" | "style" | "template" | "noscript"))
+                a.value().as_element().is_some_and(|e| {
+                    matches!(e.name(), "script" | "style" | "template" | "noscript")
+                })
             });
             if !hidden {
                 out.push_str(text);
@@ -107,38 +107,69 @@ pub fn dates_in(text: &str) -> Vec<FoundDate> {
         }
     }
     for c in p.iso.captures_iter(text) {
-        let (Some(all), Some(y), Some(m), Some(d)) = (c.get(0), c.get(1), c.get(2), c.get(3)) else {
+        let (Some(all), Some(y), Some(m), Some(d)) = (c.get(0), c.get(1), c.get(2), c.get(3))
+        else {
             continue;
         };
         let m = m.as_str().parse().ok();
-        add(&mut found, all.start(), all.end(), m.and_then(|m| date(y.as_str(), m, d.as_str())), false);
+        add(
+            &mut found,
+            all.start(),
+            all.end(),
+            m.and_then(|m| date(y.as_str(), m, d.as_str())),
+            false,
+        );
     }
     for c in p.day_month_year.captures_iter(text) {
-        let (Some(all), Some(d), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3)) else {
+        let (Some(all), Some(d), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3))
+        else {
             continue;
         };
         let m = month_number(m.as_str());
-        add(&mut found, all.start(), all.end(), m.and_then(|m| date(y.as_str(), m, d.as_str())), false);
+        add(
+            &mut found,
+            all.start(),
+            all.end(),
+            m.and_then(|m| date(y.as_str(), m, d.as_str())),
+            false,
+        );
     }
     for c in p.month_day_year.captures_iter(text) {
-        let (Some(all), Some(m), Some(d), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3)) else {
+        let (Some(all), Some(m), Some(d), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3))
+        else {
             continue;
         };
         let m = month_number(m.as_str());
-        add(&mut found, all.start(), all.end(), m.and_then(|m| date(y.as_str(), m, d.as_str())), false);
+        add(
+            &mut found,
+            all.start(),
+            all.end(),
+            m.and_then(|m| date(y.as_str(), m, d.as_str())),
+            false,
+        );
     }
     for c in p.numeric_dmy.captures_iter(text) {
-        let (Some(all), Some(d), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3)) else {
+        let (Some(all), Some(d), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3))
+        else {
             continue;
         };
         let m = m.as_str().parse().ok();
-        add(&mut found, all.start(), all.end(), m.and_then(|m| date(y.as_str(), m, d.as_str())), false);
+        add(
+            &mut found,
+            all.start(),
+            all.end(),
+            m.and_then(|m| date(y.as_str(), m, d.as_str())),
+            false,
+        );
     }
     for c in p.month_year.captures_iter(text) {
         let (Some(all), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2)) else {
             continue;
         };
-        if found.iter().any(|(s, e, _)| all.start() < *e && *s < all.end()) {
+        if found
+            .iter()
+            .any(|(s, e, _)| all.start() < *e && *s < all.end())
+        {
             continue;
         }
         // "31 February 2030" is no date at all, not "February 2030".
@@ -205,8 +236,10 @@ pub fn acknowledgement_promise(text: &str) -> Option<String> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     let topic = RE
         .get_or_init(|| {
-            Regex::new(r"(?i)acknowledg|confirm(ation of)? (the )?receipt|receipt of (your|the|a) report")
-                .ok()
+            Regex::new(
+                r"(?i)acknowledg|confirm(ation of)? (the )?receipt|receipt of (your|the|a) report",
+            )
+            .ok()
         })
         .as_ref()?;
     first_sentence_with(text, topic)
@@ -253,9 +286,13 @@ pub fn support_phrase(text: &str) -> Option<String> {
     let re = RE
         .get_or_init(|| Regex::new(r"(?i)(support|update|patch)").ok())
         .as_ref()?;
-    sentences(text)
-        .into_iter()
-        .find(|s| re.is_match(s))
+    let period = Regex::new(r"(?i)\b(years?|months?|weeks?|lifetime|forever)\b").ok()?;
+    let all = sentences(text);
+    // A sentence about updates that names a duration says most; else any
+    // sentence about support or updates.
+    all.iter()
+        .find(|s| re.is_match(s) && period.is_match(s))
+        .or_else(|| all.iter().find(|s| re.is_match(s)))
         .map(|s| s.chars().take(200).collect())
 }
 
@@ -273,19 +310,33 @@ mod tests {
         let got: Vec<time::Date> = dates_in(t).into_iter().map(|f| f.date).collect();
         assert_eq!(
             got,
-            [d(2031, 12, 31), d(2030, 12, 30), d(2029, 1, 15), d(2028, 2, 1), d(2027, 3, 3)]
+            [
+                d(2031, 12, 31),
+                d(2030, 12, 30),
+                d(2029, 1, 15),
+                d(2028, 2, 1),
+                d(2027, 3, 3)
+            ]
         );
     }
 
     #[test]
     fn month_year_is_last_day_and_flagged() {
         let f = dates_in("Supported until June 2030.");
-        assert_eq!(f, [FoundDate { date: d(2030, 6, 30), month_only: true }]);
+        assert_eq!(
+            f,
+            [FoundDate {
+                date: d(2030, 6, 30),
+                month_only: true
+            }]
+        );
     }
 
     #[test]
     fn durations_are_not_dates() {
-        assert!(dates_in("receives security updates for at least two years from purchase").is_empty());
+        assert!(
+            dates_in("receives security updates for at least two years from purchase").is_empty()
+        );
         assert!(dates_in("31 February 2030 is not a day").is_empty());
     }
 
@@ -305,7 +356,9 @@ mod tests {
         let html = "<html><head><style>p{}</style><script>var x='31 December 2099';</script></head><body><p>Until <b>1 May 2030</b></p></body></html>";
         let t = visible_text(html, Some("text/html"));
         assert_eq!(t, "Until 1 May 2030");
-        assert!(has_password_field("<form><input name=p type='password'></form>"));
+        assert!(has_password_field(
+            "<form><input name=p type='password'></form>"
+        ));
         assert!(!has_password_field("<form><input name=q type=text></form>"));
     }
 }

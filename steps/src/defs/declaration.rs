@@ -27,7 +27,10 @@ pub fn defs() -> Vec<StepDef> {
             r"every declared minimum password length is at least (\d+) characters",
             minimum_length
         ),
-        step!(r"the manufacturer's declared user information", user_information),
+        step!(
+            r"the manufacturer's declared user information",
+            user_information
+        ),
         step!(
             r"it gives a public web address for the vulnerability disclosure policy",
             policy_address
@@ -54,7 +57,11 @@ async fn unique_or_user_defined(w: &mut World, _: Vec<String>) -> StepResult {
     let universal: Vec<String> = w
         .profile()
         .password_mechanisms()
-        .filter(|m| m.password.as_ref().is_some_and(|p| p.kind == PasswordKind::Universal))
+        .filter(|m| {
+            m.password
+                .as_ref()
+                .is_some_and(|p| p.kind == PasswordKind::Universal)
+        })
         .map(|m| m.id.clone())
         .collect();
     if !universal.is_empty() {

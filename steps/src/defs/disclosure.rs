@@ -58,7 +58,9 @@ async fn contact(w: &mut World, _: Vec<String>) -> StepResult {
 
 async fn valid_security_txt(w: &mut World, _: Vec<String>) -> StepResult {
     let Some((_, page)) = w.page.as_ref() else {
-        return Err(StepError::Inconclusive("security.txt was not fetched".into()));
+        return Err(StepError::Inconclusive(
+            "security.txt was not fetched".into(),
+        ));
     };
     if (500..600).contains(&page.status) {
         return Err(StepError::Inconclusive(format!(

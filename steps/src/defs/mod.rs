@@ -57,7 +57,9 @@ impl Registry {
                 .filter_map(|d| {
                     // Patterns are constants checked by the `every_step_is_defined`
                     // test; one that does not compile is left out, not a panic.
-                    Regex::new(&format!("^{}$", d.pattern)).ok().map(|re| (re, d))
+                    Regex::new(&format!("^{}$", d.pattern))
+                        .ok()
+                        .map(|re| (re, d))
                 })
                 .collect();
             Registry { defs }
@@ -107,7 +109,11 @@ mod tests {
         let c = Catalogue::embedded().unwrap();
         for s in &c.scenarios {
             for st in &s.scenario.steps {
-                assert!(r.find(&st.value).is_some(), "undefined or ambiguous: {:?}", st.value);
+                assert!(
+                    r.find(&st.value).is_some(),
+                    "undefined or ambiguous: {:?}",
+                    st.value
+                );
             }
         }
     }

@@ -31,7 +31,10 @@ pub fn defs() -> Vec<StepDef> {
             unit_accepts_declared
         ),
         step!(r"no two units share a password", distinct),
-        step!(r"the passwords do not follow an incremental counter", no_counter),
+        step!(
+            r"the passwords do not follow an incremental counter",
+            no_counter
+        ),
         step!(
             r"no password is derived from its unit's serial number or MAC address",
             not_derived
@@ -40,7 +43,10 @@ pub fn defs() -> Vec<StepDef> {
             r"no password is a common password and each is strong enough to resist guessing",
             strong
         ),
-        step!(r"the unit has been reset to its factory settings", factory_reset),
+        step!(
+            r"the unit has been reset to its factory settings",
+            factory_reset
+        ),
     ]
 }
 
@@ -203,7 +209,9 @@ async fn declared_units(w: &mut World, _: Vec<String>) -> StepResult {
 async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
     let profile = w.profile();
     let Some(unit) = profile.units.first() else {
-        return Err(StepError::Inconclusive("no unit is declared in /units".into()));
+        return Err(StepError::Inconclusive(
+            "no unit is declared in /units".into(),
+        ));
     };
     let Some(password) = unit.initial_password.clone() else {
         return Err(StepError::Inconclusive(format!(
@@ -213,7 +221,9 @@ async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
     };
     let serial = unit.serial.clone();
     let Some(mech) = profile.password_mechanisms().next() else {
-        return Err(StepError::Inconclusive("no password mechanism is declared".into()));
+        return Err(StepError::Inconclusive(
+            "no password mechanism is declared".into(),
+        ));
     };
     let username = mech.username.clone().unwrap_or_default();
     let names = mech.interfaces.clone();
@@ -229,10 +239,7 @@ async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
             mech.id
         )));
     };
-    let credential = Credential {
-        username,
-        password,
-    };
+    let credential = Credential { username, password };
     let mut cycles = 0;
     match attempt(w, &target, &credential, &mut cycles).await {
         Ok(LoginOutcome::Accepted) => {
@@ -264,9 +271,9 @@ async fn no_counter(w: &mut World, _: Vec<String>) -> StepResult {
     let units = unit_passwords(w);
     // Reasons quote the pattern, so mask the passwords in it.
     if let Some(how) = pw::counter_pattern(&as_analysis(&units)) {
-        let masked = units.iter().fold(how, |acc, (_, _, p)| {
-            acc.replace(p.expose(), &p.mask())
-        });
+        let masked = units
+            .iter()
+            .fold(how, |acc, (_, _, p)| acc.replace(p.expose(), &p.mask()));
         return Err(StepError::Fail(format!(
             "the unit passwords follow an incremental counter: {masked}"
         )));

@@ -1,0 +1,95 @@
+//! Opening a device from the spec given on the command line: `sim:<product>`
+//! starts a simulated product on loopback, `net:<host>` reaches a real unit.
+//! Both end up as the same [`ProbedDevice`]: the harness talks to a simulated
+//! product with exactly the protocol clients it uses for real ones.
+
+use std::sync::Arc;
+
+use crate::adapter::{open_net, AdapterError};
+use crate::device::{AddressBook, Device, PhysicalActions};
+use crate::probe::ProbeConfig;
+use crate::probed::ProbedDevice;
+use crate::profile::Profile;
+use crate::sim::{self, SimConfig, SimProduct};
+
+/// The example profile of each simulated product, built in so `demo` and
+/// tests need no source tree.
+const SIM_PROFILES: &[(&str, &str)] = &[
+    (
+        "good-camera",
+        include_str!("../../examples/profiles/good-camera.json"),
+    ),
+    (
+        "mirai-dvr",
+        include_str!("../../examples/profiles/mirai-dvr.json"),
+    ),
+    (
+        "counter-password-plug",
+        include_str!("../../examples/profiles/counter-password-plug.json"),
+    ),
+    (
+        "serial-password-router",
+        include_str!("../../examples/profiles/serial-password-router.json"),
+    ),
+    (
+        "reset-default-hub",
+        include_str!("../../examples/profiles/reset-default-hub.json"),
+    ),
+    (
+        "no-contact-bulb",
+        include_str!("../../examples/profiles/no-contact-bulb.json"),
+    ),
+    (
+        "vague-support-speaker",
+        include_str!("../../examples/profiles/vague-support-speaker.json"),
+    ),
+    (
+        "tarpit",
+        include_str!("../../examples/profiles/tarpit.json"),
+    ),
+];
+
+/// The built-in profile of a simulated product.
+pub fn sim_profile(product: &str) -> Option<&'static str> {
+    SIM_PROFILES
+        .iter()
+        .find(|(name, _)| *name == product)
+        .map(|(_, json)| *json)
+}
+
+/// Open `sim:<product>` or `net:<host>`. `unit` picks which declared unit a
+/// simulated product plays.
+pub async fn open_device(
+    spec: &str,
+    profile: &Profile,
+    config: ProbeConfig,
+    unit: usize,
+) -> Result<Arc<dyn Device>, AdapterError> {
+    if let Some(name) = spec.strip_prefix("sim:") {
+        let product = SimProduct::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = SimProduct::all().iter().map(|p| p.name()).collect();
+            AdapterError::InvalidSpec {
+                spec: spec.to_string(),
+                detail: format!("no simulated product {name:?}; known: {}", known.join(", ")),
+            }
+        })?;
+        let running = sim::start(product, SimConfig { unit }).await.map_err(|e| {
+            AdapterError::InvalidSpec {
+                spec: spec.to_string(),
+                detail: format!("cannot start the simulation: {e}"),
+            }
+        })?;
+        let running = Arc::new(running);
+        let book: Arc<dyn AddressBook> = running.clone();
+        let actions: Arc<dyn PhysicalActions> = running;
+        let device = ProbedDevice::open(spec.to_string(), profile, book, actions, config).await?;
+        return Ok(Arc::new(device));
+    }
+    if spec.starts_with("net:") {
+        return Ok(Arc::new(open_net(spec, profile, config).await?));
+    }
+    Err(AdapterError::InvalidSpec {
+        spec: spec.to_string(),
+        detail: "a device is sim:<product> or net:<host>".into(),
+    })
+}

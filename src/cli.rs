@@ -1,0 +1,185 @@
+//! Command-line arguments (the contract scripts depend on: see DESIGN.md).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iotmark",
+    version,
+    about = "Conformance tests for consumer connectable products (UK PSTI, ETSI EN 303 645) and signed security labels",
+    long_about = None,
+    after_help = "Exit codes: 0 conformant / valid; 1 not conformant / invalid; 2 bad input or usage; 3 inconclusive.\nLogs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Whole flow on a simulated product with a throwaway lab: run, issue, verify.
+    Demo(DemoArgs),
+    /// Run a scheme's test cases against a product and write the report.
+    Run(RunArgs),
+    /// Issue a signed label from a conformant report.
+    Issue(IssueArgs),
+    /// Verify a label from its .cose file, its URL, or a photo of its QR code.
+    Verify(VerifyArgs),
+    /// Create accreditation-authority and lab keys and certificates.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Run a simulated product on loopback until stopped.
+    Simulate(SimulateArgs),
+    /// List the provisions and test cases, derived from the feature files.
+    Catalogue(CatalogueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the demo's files (default: a new folder under the system temp dir).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Simulated product to test.
+    #[arg(long, default_value = "good-camera")]
+    pub product: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Seconds a single probe may take before it is INCONCLUSIVE.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Seconds a whole scenario may take before it is INCONCLUSIVE.
+    #[arg(long, default_value_t = 300)]
+    pub scenario_timeout: u64,
+    /// Most probes per second (default: unlimited for sim:, 20 for net:).
+    #[arg(long)]
+    pub rate: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Device profile (ICS + IXIT), JSON.
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// The product: sim:<product> or net:<host>.
+    #[arg(long)]
+    pub device: String,
+    /// uk-psti, en303645 or en303645-full.
+    #[arg(long, default_value = "uk-psti")]
+    pub scheme: String,
+    /// Output folder for report.json, report.html, junit.xml, cucumber.json, evidence.jsonl.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// An earlier report.json of the same model: the support period must not have shrunk.
+    #[arg(long)]
+    pub previous_report: Option<PathBuf>,
+    /// Read feature files from this folder instead of the built-in ones.
+    #[arg(long)]
+    pub features: Option<PathBuf>,
+    /// Which declared unit a simulated product plays (index into /units).
+    #[arg(long, default_value_t = 0)]
+    pub unit: usize,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// A report.json from a conformant run.
+    #[arg(long)]
+    pub report: PathBuf,
+    /// The lab's private key (lab.key).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The lab's certificate (lab.pem).
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// Output folder for label.cose, label.json, label.svg, label.png, label.url.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Base of the verification URL in the QR code (QR alphanumeric characters only).
+    #[arg(long, default_value = iotmark_labels::qr::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// Label serial number (default: the next number in the lab's serial counter beside its key).
+    #[arg(long)]
+    pub serial: Option<u64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A label.cose file, a label URL, or a PNG/JPEG photo of the QR code.
+    pub input: String,
+    /// The accreditation authority's certificate.
+    #[arg(long)]
+    pub trust_anchor: PathBuf,
+    /// Lab certificate(s) to trust under the anchor (default: lab.pem beside a .cose or image input).
+    #[arg(long)]
+    pub lab_cert: Vec<PathBuf>,
+    /// Verify as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an accreditation authority: DIR/authority.pem and DIR/authority.key.
+    InitAuthority {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Create a lab certificate signed by the authority: DIR2/lab.pem and DIR2/lab.key.
+    InitLab {
+        /// Folder holding authority.pem and authority.key.
+        #[arg(long)]
+        authority: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// Schemes the lab is accredited to label for.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "uk-psti,en303645,en303645-full"
+        )]
+        scope: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// good-camera, mirai-dvr, counter-password-plug, serial-password-router,
+    /// reset-default-hub, no-contact-bulb, vague-support-speaker, tarpit.
+    pub product: String,
+    /// Which declared unit to play.
+    #[arg(long, default_value_t = 0)]
+    pub unit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogueArgs {
+    #[arg(long, default_value = "uk-psti")]
+    pub scheme: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Read feature files from this folder instead of the built-in ones.
+    #[arg(long)]
+    pub features: Option<PathBuf>,
+}

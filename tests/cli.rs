@@ -1,0 +1,362 @@
+//! End-to-end tests of the `iotmark` command line: every simulated product
+//! through the UK PSTI suite over real loopback sockets, then labels issued,
+//! verified and tampered with.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use util::*;
+
+const CASES: [&str; 8] = [
+    "5.1-1-1", "5.1-1-2", "5.1-2-1", "5.1-2-2", "5.2-1-1", "5.2-1-2", "5.3-13-1", "5.3-13-2",
+];
+
+/// Run the PSTI suite on a product and check the exit code, every test case's
+/// verdict and every requirement's verdict.
+fn check_product(product: &str, exit: i32, overrides: &[(&str, &str)], requirements: [&str; 3]) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_psti(product, dir.path(), &[]);
+    assert_eq!(
+        run.code, exit,
+        "{product}: exit code\nstderr:\n{}",
+        run.stderr
+    );
+
+    let stdout = run.json();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(stdout, written, "stdout JSON and report.json differ");
+    assert_schema_valid("report.schema.json", &written);
+
+    let mut expected: BTreeMap<String, String> = CASES
+        .iter()
+        .map(|c| (c.to_string(), "PASS".to_string()))
+        .collect();
+    for (case, verdict) in overrides {
+        expected.insert(case.to_string(), verdict.to_string());
+    }
+    let got = case_verdicts(&written);
+    assert_eq!(
+        got, expected,
+        "{product}: test-case verdicts\n{}",
+        run.stdout
+    );
+
+    let reqs = requirement_verdicts(&written);
+    let want: BTreeMap<String, String> = ["psti-1", "psti-2", "psti-3"]
+        .iter()
+        .zip(requirements)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(reqs, want, "{product}: requirement verdicts");
+
+    // Every other output is there and well-formed.
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.starts_with("<?xml"), "junit.xml");
+    let cucumber: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("cucumber.json")).unwrap()).unwrap();
+    assert_eq!(
+        cucumber.as_array().map(Vec::len),
+        Some(3),
+        "one feature per PSTI paragraph"
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains(written["verdict"].as_str().unwrap()));
+    let evidence = std::fs::read_to_string(dir.path().join("evidence.jsonl")).unwrap();
+    let lines = evidence.lines().count() as u64;
+    assert_eq!(written["evidence"]["records"].as_u64(), Some(lines));
+    let last: serde_json::Value = serde_json::from_str(evidence.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        last["hash"], written["evidence"]["head"],
+        "head hash in the report"
+    );
+}
+
+#[test]
+fn good_camera_is_conformant() {
+    check_product("good-camera", 0, &[], ["PASS", "PASS", "PASS"]);
+}
+
+#[test]
+fn mirai_dvr_fails_passwords_only() {
+    check_product(
+        "mirai-dvr",
+        1,
+        &[("5.1-1-2", "FAIL")],
+        ["FAIL", "PASS", "PASS"],
+    );
+}
+
+#[test]
+fn counter_password_plug_fails_passwords_only() {
+    check_product(
+        "counter-password-plug",
+        1,
+        &[("5.1-2-1", "FAIL"), ("5.1-2-2", "FAIL")],
+        ["FAIL", "PASS", "PASS"],
+    );
+}
+
+#[test]
+fn serial_password_router_fails_passwords_only() {
+    // Its declaration claims random passwords (5.1-2-1 passes on paper); the
+    // functional test finds them derived from the MAC address.
+    check_product(
+        "serial-password-router",
+        1,
+        &[("5.1-2-2", "FAIL")],
+        ["FAIL", "PASS", "PASS"],
+    );
+}
+
+#[test]
+fn reset_default_hub_fails_passwords_only() {
+    check_product(
+        "reset-default-hub",
+        1,
+        &[("5.1-1-2", "FAIL")],
+        ["FAIL", "PASS", "PASS"],
+    );
+}
+
+#[test]
+fn no_contact_bulb_fails_reporting_only() {
+    check_product(
+        "no-contact-bulb",
+        1,
+        &[("5.2-1-2", "FAIL")],
+        ["PASS", "FAIL", "PASS"],
+    );
+}
+
+#[test]
+fn vague_support_speaker_fails_support_only() {
+    check_product(
+        "vague-support-speaker",
+        1,
+        &[("5.3-13-2", "FAIL")],
+        ["PASS", "PASS", "FAIL"],
+    );
+}
+
+#[test]
+fn failing_reasons_name_the_flaw() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_psti("mirai-dvr", dir.path(), &[]).json();
+    let text = report.to_string();
+    assert!(
+        text.contains("undeclared-telnet-23"),
+        "names the hidden telnet console"
+    );
+    assert!(text.contains("mirai dictionary"), "names the dictionary");
+    assert!(
+        !text.contains("xc3511"),
+        "a working credential is masked in the report"
+    );
+    let evidence = std::fs::read_to_string(dir.path().join("evidence.jsonl")).unwrap();
+    assert!(!evidence.contains("xc3511"), "and in the evidence");
+
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_psti("vague-support-speaker", dir.path(), &[]).json();
+    assert!(
+        report.to_string().contains("two years"),
+        "quotes the vague promise"
+    );
+}
+
+#[test]
+fn hanging_device_is_inconclusive_within_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_psti("tarpit", dir.path(), &["--timeout", "0.5"]);
+    assert_eq!(run.code, 3, "inconclusive exit code\n{}", run.stderr);
+    assert!(
+        run.elapsed < Duration::from_secs(60),
+        "took {:?}",
+        run.elapsed
+    );
+    let report = run.json();
+    let got = case_verdicts(&report);
+    for case in ["5.1-1-2", "5.1-2-2", "5.2-1-2", "5.3-13-2"] {
+        assert_eq!(got[case], "INCONCLUSIVE", "{case}: {report}");
+    }
+    for case in ["5.1-1-1", "5.1-2-1", "5.2-1-1", "5.3-13-1"] {
+        assert_eq!(got[case], "PASS", "{case} only reads the declaration");
+    }
+    assert_eq!(report["verdict"], "inconclusive");
+    assert!(report.to_string().contains("no answer within"), "{report}");
+}
+
+#[test]
+fn shortened_support_period_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run_psti("good-camera", &dir.path().join("first"), &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    // An earlier report that promised longer than the profile now does.
+    let earlier = dir.path().join("earlier.json");
+    let mut report = first.json();
+    report["support_end"] = serde_json::json!("2032-06-30");
+    std::fs::write(&earlier, serde_json::to_vec(&report).unwrap()).unwrap();
+    let second = run_psti(
+        "good-camera",
+        &dir.path().join("second"),
+        &["--previous-report", earlier.to_str().unwrap()],
+    );
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    let r = second.json();
+    assert_eq!(case_verdicts(&r)["5.3-13-2"], "FAIL");
+    assert!(r.to_string().contains("shortened"));
+
+    // An earlier report with the same date is fine.
+    let same = dir.path().join("same.json");
+    std::fs::copy(dir.path().join("first/report.json"), &same).unwrap();
+    let third = run_psti(
+        "good-camera",
+        &dir.path().join("third"),
+        &["--previous-report", same.to_str().unwrap()],
+    );
+    assert_eq!(third.code, 0, "{}", third.stderr);
+}
+
+#[test]
+fn bad_profile_exits_2_naming_file_and_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(profile("good-camera")).unwrap()).unwrap();
+    p["ixit"]["interfaces"][0]["port"] = serde_json::json!(70000);
+    p["product"]["gtin"] = serde_json::json!("12AB");
+    p["conditions"]["telemetry"] = serde_json::json!("yes");
+    let bad = dir.path().join("bad-profile.json");
+    std::fs::write(&bad, serde_json::to_vec_pretty(&p).unwrap()).unwrap();
+    let run = iotmark([
+        "run",
+        "--profile",
+        bad.to_str().unwrap(),
+        "--device",
+        "sim:good-camera",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for needle in [
+        "bad-profile.json",
+        "/ixit/interfaces/0/port",
+        "/product/gtin",
+        "/conditions/telemetry",
+    ] {
+        assert!(
+            run.stderr.contains(needle),
+            "missing {needle}:\n{}",
+            run.stderr
+        );
+    }
+
+    std::fs::write(&bad, b"{ not json").unwrap();
+    let run = iotmark([
+        "run",
+        "--profile",
+        bad.to_str().unwrap(),
+        "--device",
+        "sim:good-camera",
+        "--out",
+        "x",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("line 1"), "{}", run.stderr);
+}
+
+#[test]
+fn not_applicable_on_an_unconditional_provision_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(profile("good-camera")).unwrap()).unwrap();
+    p["ics"]["5.2-1"] = serde_json::json!({"support": "N/A", "detail": "we do not take reports"});
+    let path = dir.path().join("na.json");
+    std::fs::write(&path, serde_json::to_vec(&p).unwrap()).unwrap();
+    let run = iotmark([
+        "run",
+        "--profile",
+        path.to_str().unwrap(),
+        "--device",
+        "sim:good-camera",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("/ics/5.2-1/support"), "{}", run.stderr);
+}
+
+#[test]
+fn conditions_that_do_not_hold_make_password_cases_not_applicable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(profile("good-camera")).unwrap()).unwrap();
+    p["conditions"]["preinstalled_passwords"] = serde_json::json!(false);
+    p["ics"]["5.1-2"] = serde_json::json!({"support": "N/A", "detail": "Users choose their password at first start; nothing is pre-installed."});
+    let path = dir.path().join("user-defined.json");
+    std::fs::write(&path, serde_json::to_vec(&p).unwrap()).unwrap();
+    let run = iotmark([
+        "run",
+        "--profile",
+        path.to_str().unwrap(),
+        "--device",
+        "sim:good-camera",
+        "--format",
+        "json",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    let got = case_verdicts(&r);
+    assert_eq!(got["5.1-2-1"], "NOT_APPLICABLE");
+    assert_eq!(got["5.1-2-2"], "NOT_APPLICABLE");
+    assert!(
+        r.to_string().contains("nothing is pre-installed"),
+        "carries the ICS rationale"
+    );
+}
+
+#[test]
+fn catalogue_lists_the_psti_test_cases() {
+    let run = iotmark(["catalogue", "--scheme", "uk-psti", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let c = run.json();
+    let ids: Vec<&str> = c["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["5.1-1", "5.1-2", "5.2-1", "5.3-13"]);
+    assert_eq!(c["test_cases"], 8);
+    for p in c["provisions"].as_array().unwrap() {
+        assert_eq!(p["status"], "mandatory");
+        for t in p["test_cases"].as_array().unwrap() {
+            assert!(["automated", "ixit", "assessor"].contains(&t["how"].as_str().unwrap()));
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(iotmark(["run"]).code, 2);
+    assert_eq!(iotmark(["catalogue", "--scheme", "nope"]).code, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let run = iotmark([
+        "run",
+        "--profile",
+        profile("good-camera").to_str().unwrap(),
+        "--device",
+        "bluetooth:x",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("sim:<product> or net:<host>"),
+        "{}",
+        run.stderr
+    );
+}
