@@ -1,6 +1,9 @@
 //! End-to-end: keys, issue and verify through the CLI, checked with tools we
 //! did not write (openssl) and with tampered inputs.
 
+// Helpers here run only inside tests: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod util;
 
 use std::path::{Path, PathBuf};
@@ -143,7 +146,7 @@ fn conformant_run_yields_a_label_that_verifies_every_way() {
     }
 
     // Past the support period: authentic, but support ended.
-    let v = verify(&lab, &url, &["--at", "2032-01-01"]);
+    let v = verify(&lab, url, &["--at", "2032-01-01"]);
     assert_eq!(v.code, 1);
     assert_eq!(v.json()["status"], "support-ended");
     assert!(v.json()["reason"].as_str().unwrap().contains("2031-12-31"));

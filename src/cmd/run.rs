@@ -35,7 +35,6 @@ pub struct RunPlan<'a> {
 /// What a run produced.
 pub struct RunOutput {
     pub report: Report,
-    pub results: Vec<ScenarioResult>,
 }
 
 fn probe_config(args: &ProbeArgs, device: &str) -> anyhow::Result<ProbeConfig> {
@@ -118,7 +117,7 @@ pub async fn execute(plan: RunPlan<'_>) -> anyhow::Result<RunOutput> {
     }
     let report = report::build(&ctx, plan.scheme, &results, started, finished);
     report::write_all(plan.out, &report, &results)?;
-    Ok(RunOutput { report, results })
+    Ok(RunOutput { report })
 }
 
 pub fn exit_for(verdict: Conformance) -> Exit {

@@ -212,7 +212,7 @@ impl Catalogue {
             }
         }
         let mut list: Vec<ProvisionEntry> = map.into_values().collect();
-        list.sort_by(|a, b| provision_order(&a.id).cmp(&provision_order(&b.id)));
+        list.sort_by_key(|p| provision_order(&p.id));
         list
     }
 
@@ -308,10 +308,11 @@ fn meta_from_tags(tags: &[String]) -> Result<ScenarioMeta, String> {
                         }
                     }
                 } else if let Some((prov, n)) = t.rsplit_once('-') {
-                    if ProvisionId::parse(prov).is_some() && n.bytes().all(|b| b.is_ascii_digit()) {
-                        if test_case.replace(t.to_string()).is_some() {
-                            return Err(format!("more than one test-case tag (@{t})"));
-                        }
+                    if ProvisionId::parse(prov).is_some()
+                        && n.bytes().all(|b| b.is_ascii_digit())
+                        && test_case.replace(t.to_string()).is_some()
+                    {
+                        return Err(format!("more than one test-case tag (@{t})"));
                     }
                 }
             }

@@ -1,7 +1,8 @@
 //! Shared kit for the end-to-end tests: run the built CLI in a temp folder and
 //! read what it wrote.
 
-#![allow(dead_code)]
+// Test support: a panic here is a test failure, which is what we want.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

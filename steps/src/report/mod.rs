@@ -166,8 +166,9 @@ pub fn build(
     finished: time::OffsetDateTime,
 ) -> Report {
     // Test cases in catalogue order, grouped by provision.
-    let mut by_provision: BTreeMap<(u32, u32, u32), (String, Status, Vec<String>)> =
-        BTreeMap::new();
+    // Sort key -> (provision id, status, its test-case ids in order).
+    type ProvisionCases = (String, Status, Vec<String>);
+    let mut by_provision: BTreeMap<(u32, u32, u32), ProvisionCases> = BTreeMap::new();
     let mut by_case: BTreeMap<String, Vec<&ScenarioResult>> = BTreeMap::new();
     for r in results {
         let p = r.meta.provision.to_string();
