@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 fn trust() -> &'static TrustStore {
     static TRUST: OnceLock<TrustStore> = OnceLock::new();
     TRUST.get_or_init(|| {
-        let authority = AuthorityCredentials::generate(&CertificateSpec::authority("Fuzz Body")).unwrap();
+        let authority =
+            AuthorityCredentials::generate(&CertificateSpec::authority("Fuzz Body")).unwrap();
         TrustStore::new(authority.anchor().clone())
     })
 }
@@ -20,6 +21,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(label) = SignedLabel::from_bytes(data.to_vec()) {
         assert_eq!(label.as_bytes(), data);
     }
-    let v = verify(&LabelInput::Cose(data.to_vec()), trust(), time::macros::date!(2026 - 01 - 01));
+    let v = verify(
+        &LabelInput::Cose(data.to_vec()),
+        trust(),
+        time::macros::date!(2026 - 01 - 01),
+    );
     assert_eq!(v.status, LabelStatus::Invalid);
 });
