@@ -68,9 +68,11 @@ fn check_product(product: &str, exit: i32, overrides: &[(&str, &str)], requireme
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains(written["verdict"].as_str().unwrap()));
     let evidence = std::fs::read_to_string(dir.path().join("evidence.jsonl")).unwrap();
-    for line in evidence.lines() {
-        assert_schema_valid("evidence-record.schema.json", &serde_json::from_str(line).unwrap());
-    }
+    let records: Vec<serde_json::Value> = evidence
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_all_schema_valid("evidence-record.schema.json", &records);
     let lines = evidence.lines().count() as u64;
     assert_eq!(written["evidence"]["records"].as_u64(), Some(lines));
     let last: serde_json::Value = serde_json::from_str(evidence.lines().last().unwrap()).unwrap();

@@ -83,16 +83,26 @@ pub fn run_psti(product: &str, out: &Path, extra: &[&str]) -> Run {
 
 /// Validate a document against one of the project's schemas.
 pub fn assert_schema_valid(schema_file: &str, doc: &serde_json::Value) {
+    assert_all_schema_valid(schema_file, std::slice::from_ref(doc));
+}
+
+/// Validate many documents against one schema, compiled once.
+pub fn assert_all_schema_valid(schema_file: &str, docs: &[serde_json::Value]) {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo().join("schemas").join(schema_file)).expect("schema file"),
     )
     .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{schema_file} violations: {errors:#?}");
+    for (i, doc) in docs.iter().enumerate() {
+        let errors: Vec<String> = validator
+            .iter_errors(doc)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{schema_file} violations in document {i}: {errors:#?}"
+        );
+    }
 }
 
 /// test-case id -> verdict, from a report.
