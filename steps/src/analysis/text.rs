@@ -100,67 +100,37 @@ pub fn dates_in(text: &str) -> Vec<FoundDate> {
         return Vec::new();
     };
     let mut found: Vec<(usize, usize, FoundDate)> = Vec::new();
-    type Found = Vec<(usize, usize, FoundDate)>;
-    fn add(found: &mut Found, start: usize, end: usize, d: Option<time::Date>, month_only: bool) {
-        if let Some(date) = d {
-            found.push((start, end, FoundDate { date, month_only }));
+    // Each full-date pattern with the capture groups of its year, month and
+    // day, and whether the month is a number or a name.
+    let full = [
+        (&p.iso, [1, 2, 3], false),
+        (&p.day_month_year, [3, 2, 1], true),
+        (&p.month_day_year, [3, 1, 2], true),
+        (&p.numeric_dmy, [3, 2, 1], false),
+    ];
+    for (re, [yi, mi, di], named_month) in full {
+        for c in re.captures_iter(text) {
+            let (Some(all), Some(y), Some(m), Some(d)) =
+                (c.get(0), c.get(yi), c.get(mi), c.get(di))
+            else {
+                continue;
+            };
+            let month = if named_month {
+                month_number(m.as_str())
+            } else {
+                m.as_str().parse().ok()
+            };
+            if let Some(date) = month.and_then(|m| date(y.as_str(), m, d.as_str())) {
+                found.push((
+                    all.start(),
+                    all.end(),
+                    FoundDate {
+                        date,
+                        month_only: false,
+                    },
+                ));
+            }
         }
-    }
-    for c in p.iso.captures_iter(text) {
-        let (Some(all), Some(y), Some(m), Some(d)) = (c.get(0), c.get(1), c.get(2), c.get(3))
-        else {
-            continue;
-        };
-        let m = m.as_str().parse().ok();
-        add(
-            &mut found,
-            all.start(),
-            all.end(),
-            m.and_then(|m| date(y.as_str(), m, d.as_str())),
-            false,
-        );
-    }
-    for c in p.day_month_year.captures_iter(text) {
-        let (Some(all), Some(d), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3))
-        else {
-            continue;
-        };
-        let m = month_number(m.as_str());
-        add(
-            &mut found,
-            all.start(),
-            all.end(),
-            m.and_then(|m| date(y.as_str(), m, d.as_str())),
-            false,
-        );
-    }
-    for c in p.month_day_year.captures_iter(text) {
-        let (Some(all), Some(m), Some(d), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3))
-        else {
-            continue;
-        };
-        let m = month_number(m.as_str());
-        add(
-            &mut found,
-            all.start(),
-            all.end(),
-            m.and_then(|m| date(y.as_str(), m, d.as_str())),
-            false,
-        );
-    }
-    for c in p.numeric_dmy.captures_iter(text) {
-        let (Some(all), Some(d), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2), c.get(3))
-        else {
-            continue;
-        };
-        let m = m.as_str().parse().ok();
-        add(
-            &mut found,
-            all.start(),
-            all.end(),
-            m.and_then(|m| date(y.as_str(), m, d.as_str())),
-            false,
-        );
     }
     for c in p.month_year.captures_iter(text) {
         let (Some(all), Some(m), Some(y)) = (c.get(0), c.get(1), c.get(2)) else {
@@ -183,7 +153,16 @@ pub fn dates_in(text: &str) -> Vec<FoundDate> {
             let year: i32 = y.as_str().parse().ok()?;
             time::Date::from_calendar_date(year, month, month.length(year)).ok()
         });
-        add(&mut found, all.start(), all.end(), last_day, true);
+        if let Some(date) = last_day {
+            found.push((
+                all.start(),
+                all.end(),
+                FoundDate {
+                    date,
+                    month_only: true,
+                },
+            ));
+        }
     }
     found.sort_by_key(|(pos, _, _)| *pos);
     let mut out: Vec<FoundDate> = Vec::new();
