@@ -230,13 +230,11 @@ fn shortened_support_period_fails() {
 #[test]
 fn bad_profile_exits_2_naming_file_and_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let mut p: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(profile("good-camera")).unwrap()).unwrap();
-    p["ixit"]["interfaces"][0]["port"] = serde_json::json!(70000);
-    p["product"]["gtin"] = serde_json::json!("12AB");
-    p["conditions"]["telemetry"] = serde_json::json!("yes");
-    let bad = dir.path().join("bad-profile.json");
-    std::fs::write(&bad, serde_json::to_vec_pretty(&p).unwrap()).unwrap();
+    let bad = edited_profile("good-camera", dir.path(), "bad-profile.json", |p| {
+        p["ixit"]["interfaces"][0]["port"] = serde_json::json!(70000);
+        p["product"]["gtin"] = serde_json::json!("12AB");
+        p["conditions"]["telemetry"] = serde_json::json!("yes");
+    });
     let run = iotmark([
         "run",
         "--profile",
@@ -277,11 +275,10 @@ fn bad_profile_exits_2_naming_file_and_paths() {
 #[test]
 fn not_applicable_on_an_unconditional_provision_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut p: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(profile("good-camera")).unwrap()).unwrap();
-    p["ics"]["5.2-1"] = serde_json::json!({"support": "N/A", "detail": "we do not take reports"});
-    let path = dir.path().join("na.json");
-    std::fs::write(&path, serde_json::to_vec(&p).unwrap()).unwrap();
+    let path = edited_profile("good-camera", dir.path(), "na.json", |p| {
+        p["ics"]["5.2-1"] =
+            serde_json::json!({"support": "N/A", "detail": "we do not take reports"});
+    });
     let run = iotmark([
         "run",
         "--profile",
@@ -298,12 +295,10 @@ fn not_applicable_on_an_unconditional_provision_is_refused() {
 #[test]
 fn conditions_that_do_not_hold_make_password_cases_not_applicable() {
     let dir = tempfile::tempdir().unwrap();
-    let mut p: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(profile("good-camera")).unwrap()).unwrap();
-    p["conditions"]["preinstalled_passwords"] = serde_json::json!(false);
-    p["ics"]["5.1-2"] = serde_json::json!({"support": "N/A", "detail": "Users choose their password at first start; nothing is pre-installed."});
-    let path = dir.path().join("user-defined.json");
-    std::fs::write(&path, serde_json::to_vec(&p).unwrap()).unwrap();
+    let path = edited_profile("good-camera", dir.path(), "user-defined.json", |p| {
+        p["conditions"]["preinstalled_passwords"] = serde_json::json!(false);
+        p["ics"]["5.1-2"] = serde_json::json!({"support": "N/A", "detail": "Users choose their password at first start; nothing is pre-installed."});
+    });
     let run = iotmark([
         "run",
         "--profile",

@@ -135,3 +135,19 @@ pub fn requirement_verdicts(
         })
         .collect()
 }
+
+/// Write a copy of a product's example profile, changed by `edit`, into `dir`.
+pub fn edited_profile(
+    product: &str,
+    dir: &Path,
+    name: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> PathBuf {
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(profile(product)).expect("profile"))
+            .expect("profile JSON");
+    edit(&mut p);
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(&p).expect("JSON")).expect("write profile");
+    path
+}
