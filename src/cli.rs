@@ -40,6 +40,11 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// List the provisions and test cases, derived from the feature files.
     Catalogue(CatalogueArgs),
+    /// Revoke an issued label and publish the lab's signed status list.
+    Revoke(RevokeArgs),
+    /// The registry's transparency log: proofs, and checking them offline.
+    #[command(subcommand)]
+    Log(LogCommand),
 }
 
 #[derive(Debug, Args)]
@@ -111,9 +116,12 @@ pub struct IssueArgs {
     /// Base of the verification URL in the QR code (QR alphanumeric characters only).
     #[arg(long, default_value = iotmark_labels::qr::DEFAULT_BASE_URL)]
     pub base_url: String,
-    /// Label serial number (default: the next number in the lab's serial counter beside its key).
+    /// Label serial number (default: the next serial the registry assigns).
     #[arg(long)]
     pub serial: Option<u64>,
+    /// The lab's registry (SQLite) to record the label in (default: registry.db beside the key).
+    #[arg(long)]
+    pub registry: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -133,6 +141,89 @@ pub struct VerifyArgs {
     pub at: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The issuing lab's signed status list (a file, or an http(s) URL) to check revocation.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Where downloaded status lists are cached (default: $XDG_CACHE_HOME/iotmark/status).
+    #[arg(long)]
+    pub status_cache: Option<PathBuf>,
+    /// The authority's signed trust list: trust exactly the labs it names.
+    #[arg(long)]
+    pub trust_list: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The lab's registry (registry.db).
+    #[arg(long)]
+    pub registry: PathBuf,
+    /// Serial of the label to revoke.
+    #[arg(long)]
+    pub serial: u64,
+    /// The lab's private key (signs the status list).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The lab's certificate.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// Why, recorded in the registry.
+    #[arg(long)]
+    pub reason: String,
+    /// Where to write the signed status list (default: status-list.cose beside the registry).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Days until the next status list is due.
+    #[arg(long, default_value_t = 7)]
+    pub next_update_days: u32,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Write an inclusion proof for a label under the newest signed tree head.
+    Inclusion {
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long)]
+        serial: u64,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a consistency proof between two signed tree heads.
+    Consistency {
+        #[arg(long)]
+        registry: PathBuf,
+        /// Size of the older tree.
+        #[arg(long)]
+        from: u64,
+        /// Size of the newer tree (default: the newest head).
+        #[arg(long)]
+        to: Option<u64>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a proof offline against the lab's certificate (and the authority's, if given).
+    Verify {
+        /// A proof file (schemas/log-proof.schema.json).
+        proof: PathBuf,
+        /// The lab certificate whose key signed the tree heads.
+        #[arg(long)]
+        cert: PathBuf,
+        /// The authority's certificate: also check the lab certificate chains to it.
+        #[arg(long)]
+        trust_anchor: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Recheck the whole registry: every leaf, every signed head, labels and log in step.
+    Audit {
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +249,20 @@ pub enum KeysCommand {
             default_value = "uk-psti,en303645,en303645-full"
         )]
         scope: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a trust list naming the accredited labs: FILE (a COSE_Sign1).
+    TrustList {
+        /// Folder holding authority.pem and authority.key.
+        #[arg(long)]
+        authority: PathBuf,
+        /// A lab certificate to list (repeat for each lab).
+        #[arg(long, required = true)]
+        lab: Vec<PathBuf>,
+        /// Days until the next trust list is due.
+        #[arg(long, default_value_t = 30)]
+        next_update_days: u32,
         #[arg(long)]
         out: PathBuf,
     },

@@ -309,3 +309,382 @@ fn garbage_inputs_to_verify_are_rejected_cleanly() {
     let v = verify(&lab, "HTTPS://IOTMARK.EXAMPLE/L/12a45", &[]);
     assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
 }
+
+/// Issue into the lab's registry (default: registry.db beside the key).
+fn issue_into(lab: &Lab, report: &Path, out: &Path) -> serde_json::Value {
+    let r = issue(lab, report, out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()
+}
+
+/// A one-shot HTTP server on loopback serving `body` to every GET, until dropped.
+struct Loopback {
+    url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Loopback {
+    fn serve(body: Vec<u8>) -> Self {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}/status-list.cose", listener.local_addr().unwrap());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (s, h) = (stop.clone(), hits.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        conn.set_nonblocking(false).unwrap();
+                        let mut buf = [0u8; 4096];
+                        let _ = conn.read(&mut buf);
+                        h.fetch_add(1, Ordering::SeqCst);
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/cose\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = conn.write_all(head.as_bytes());
+                        let _ = conn.write_all(&body);
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        });
+        Loopback { url, stop, hits }
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn registry_records_labels_proves_them_and_revocation_is_checked() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
+    let report = w.join("run/report.json");
+    let first = issue_into(&lab, &report, &w.join("l1"));
+    let second = issue_into(&lab, &report, &w.join("l2"));
+    assert_eq!(first["serial"], 1);
+    assert_eq!(second["serial"], 2);
+    assert_eq!(second["leaf_index"], 1);
+    let registry = lab.root.join("lab/registry.db");
+    assert!(registry.is_file(), "registry.db beside the key");
+    let reg = registry.to_str().unwrap();
+
+    // Inclusion proof, checked offline against the lab and authority certificates.
+    let proof = w.join("inclusion.json");
+    let p = iotmark([
+        "log",
+        "inclusion",
+        "--registry",
+        reg,
+        "--serial",
+        "1",
+        "--out",
+        proof.to_str().unwrap(),
+    ]);
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    assert_schema_valid("log-proof.schema.json", &doc);
+    let check = |file: &Path| {
+        iotmark([
+            "log",
+            "verify",
+            file.to_str().unwrap(),
+            "--cert",
+            lab.lab_cert().to_str().unwrap(),
+            "--trust-anchor",
+            lab.authority().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+    };
+    let v = check(&proof);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["valid"], true);
+    // A moved leaf index does not verify.
+    let mut bad = doc.clone();
+    bad["leaf_index"] = serde_json::json!(1);
+    let bad_path = w.join("bad.json");
+    std::fs::write(&bad_path, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let v = check(&bad_path);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert_eq!(v.json()["valid"], false);
+
+    // Consistency from the first head to the newest.
+    let cons = w.join("consistency.json");
+    let p = iotmark([
+        "log",
+        "consistency",
+        "--registry",
+        reg,
+        "--from",
+        "1",
+        "--out",
+        cons.to_str().unwrap(),
+    ]);
+    assert_eq!(p.code, 0, "{}", p.stderr);
+    assert_schema_valid(
+        "log-proof.schema.json",
+        &serde_json::from_slice(&std::fs::read(&cons).unwrap()).unwrap(),
+    );
+    assert_eq!(check(&cons).code, 0);
+    let a = iotmark(["log", "audit", "--registry", reg, "--format", "json"]);
+    assert_eq!(a.code, 0, "{}{}", a.stdout, a.stderr);
+    assert_eq!(a.json()["audit"]["labels"], 2);
+
+    // Without a status list, verification says revocation was not checked.
+    let label1 = w.join("l1/label.cose");
+    let v = verify(&lab, label1.to_str().unwrap(), &[]);
+    assert_eq!(v.code, 0);
+    assert_eq!(v.json()["revocation"]["checked"], false);
+    assert_eq!(v.json()["revocation"]["note"], "revocation not checked");
+
+    // Revoke label 1: the status list is written beside the registry.
+    let r = iotmark([
+        "revoke",
+        "--registry",
+        reg,
+        "--serial",
+        "1",
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--reason",
+        "firmware 2.4.1 withdrawn by the manufacturer",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let status = lab.root.join("lab/status-list.cose");
+    assert!(status.is_file());
+    let st = status.to_str().unwrap();
+    let v = verify(&lab, label1.to_str().unwrap(), &["--status", st]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let j = v.json();
+    assert_eq!(j["status"], "revoked");
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["revocation"]["revoked"], true);
+    let issued = j["revocation"]["status_list_issued"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(j["reason"].as_str().unwrap().contains(&issued), "{j}");
+    let v = verify(
+        &lab,
+        w.join("l2/label.cose").to_str().unwrap(),
+        &["--status", st],
+    );
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    assert_eq!(v.json()["revocation"]["checked"], true);
+    assert_eq!(v.json()["revocation"]["revoked"], false);
+    // Text output names the list's date.
+    let t = iotmark([
+        "verify",
+        w.join("l2/label.cose").to_str().unwrap(),
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+        "--status",
+        st,
+    ]);
+    assert!(
+        t.stdout.contains(&format!("status list of {issued}")),
+        "{}",
+        t.stdout
+    );
+    // Revoking twice, or an unknown serial, is refused.
+    let again = iotmark([
+        "revoke",
+        "--registry",
+        reg,
+        "--serial",
+        "1",
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--reason",
+        "again",
+    ]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already revoked"), "{}", again.stderr);
+
+    // Over loopback HTTP, then from the cache once the server is gone.
+    let cache = w.join("cache");
+    let server = Loopback::serve(std::fs::read(&status).unwrap());
+    let url = server.url.clone();
+    let by_url = |extra: &[&str]| {
+        let mut args = vec![
+            "--status",
+            url.as_str(),
+            "--status-cache",
+            cache.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        verify(&lab, label1.to_str().unwrap(), &args)
+    };
+    let v = by_url(&[]);
+    assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "revoked");
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    drop(server);
+    let v = by_url(&[]);
+    assert_eq!(v.json()["status"], "revoked", "{}", v.stderr);
+    assert!(v.json()["revocation"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("cached"));
+
+    // A stale list (past its next update) is refused, naming it.
+    let v = verify(
+        &lab,
+        label1.to_str().unwrap(),
+        &["--status", st, "--at", "2031-06-01"],
+    );
+    assert_eq!(v.code, 2, "{}", v.stdout);
+    assert!(v.stderr.contains("expired"), "{}", v.stderr);
+}
+
+#[test]
+fn trust_list_names_the_labs_a_verifier_trusts() {
+    let lab = new_lab("uk-psti");
+    let root = &lab.root;
+    // A second lab under the same authority, not put on the list.
+    let l2 = iotmark([
+        "keys",
+        "init-lab",
+        "--authority",
+        root.join("authority").to_str().unwrap(),
+        "--name",
+        "Withdrawn Lab",
+        "--scope",
+        "uk-psti",
+        "--out",
+        root.join("lab2").to_str().unwrap(),
+    ]);
+    assert_eq!(l2.code, 0, "{}", l2.stderr);
+    let list = root.join("trust-list.cose");
+    let t = iotmark([
+        "keys",
+        "trust-list",
+        "--authority",
+        root.join("authority").to_str().unwrap(),
+        "--lab",
+        lab.lab_cert().to_str().unwrap(),
+        "--out",
+        list.to_str().unwrap(),
+    ]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
+    let report = w.join("run/report.json");
+    let listed = issue_into(&lab, &report, &w.join("a"));
+    let withdrawn = iotmark([
+        "issue",
+        "--report",
+        report.to_str().unwrap(),
+        "--key",
+        root.join("lab2/lab.key").to_str().unwrap(),
+        "--cert",
+        root.join("lab2/lab.pem").to_str().unwrap(),
+        "--out",
+        w.join("b").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(withdrawn.code, 0, "{}", withdrawn.stderr);
+    let withdrawn = withdrawn.json();
+
+    let with_list = |input: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify".to_string(),
+            input.to_string(),
+            "--trust-anchor".into(),
+            lab.authority().display().to_string(),
+            "--trust-list".into(),
+            list.display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        iotmark(args)
+    };
+    // A URL needs no lab certificate: the list supplies it.
+    let v = with_list(listed["url"].as_str().unwrap(), &[]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert_eq!(
+        v.json()["trust_list"]["authority"],
+        "Test Accreditation Body"
+    );
+    // The other lab's label chains to the anchor, but the lab is not listed.
+    let v = with_list(withdrawn["url"].as_str().unwrap(), &[]);
+    assert_eq!(v.code, 1);
+    assert!(
+        v.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not on the trust list"),
+        "{}",
+        v.stdout
+    );
+    // Even with its certificate offered (lab.pem beside the .cose), it is named and refused.
+    let v = with_list(w.join("b/label.cose").to_str().unwrap(), &[]);
+    assert_eq!(v.code, 1);
+    let reason = v.json()["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.contains("Withdrawn Lab") && reason.contains("not on the trust list"),
+        "{reason}"
+    );
+    // An expired list is refused.
+    let v = with_list(listed["url"].as_str().unwrap(), &["--at", "2031-01-01"]);
+    assert_eq!(v.code, 2, "{}", v.stdout);
+    assert!(
+        v.stderr.contains("trust list") && v.stderr.contains("expired"),
+        "{}",
+        v.stderr
+    );
+    // A list signed by another authority is refused.
+    let other = new_lab("uk-psti");
+    let v = iotmark([
+        "verify",
+        listed["url"].as_str().unwrap(),
+        "--trust-anchor",
+        other.authority().to_str().unwrap(),
+        "--trust-list",
+        list.to_str().unwrap(),
+    ]);
+    assert_eq!(v.code, 2);
+    assert!(v.stderr.contains("not the trust anchor"), "{}", v.stderr);
+}
+
+#[test]
+fn readable_private_keys_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(lab.lab_key(), std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(
+        run_psti("good-camera", &work.path().join("run"), &[]).code,
+        0
+    );
+    let r = issue(
+        &lab,
+        &work.path().join("run/report.json"),
+        &work.path().join("l"),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("lab.key") && r.stderr.contains("0640"),
+        "{}",
+        r.stderr
+    );
+}

@@ -245,6 +245,19 @@ impl LabelSigner {
         &self.certificate
     }
 
+    /// The lab key, for the other things the lab signs (status lists, tree heads).
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// Signs a transparency-log tree head with the lab key.
+    pub fn sign_tree_head(
+        &self,
+        head: crate::transparency::TreeHead,
+    ) -> crate::transparency::SignedTreeHead {
+        head.sign(&self.key, self.certificate.kid())
+    }
+
     /// Validates the claims, checks them against the certificate's scope and
     /// validity, and signs them.
     pub fn sign(&self, claims: &Claims) -> Result<SignedLabel, LabelError> {

@@ -134,6 +134,20 @@ pub enum LabelError {
         /// What went wrong.
         reason: String,
     },
+    /// A private key file that other users can read.
+    #[error(
+        "private key {} has mode {mode:04o}: group or others can read it; run chmod 600 on it",
+        path.display()
+    )]
+    KeyPermissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A signed status list or trust list is unusable.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
     /// No readable QR code in an image.
     #[error("no QR code found in image{}{}", describe_path(path.as_ref()), detail_suffix(detail))]
     NoQrCode {
@@ -141,6 +155,80 @@ pub enum LabelError {
         path: Option<PathBuf>,
         /// Extra detail (for example, a code was seen but could not be decoded).
         detail: Option<String>,
+    },
+}
+
+/// Problems with a signed status list or trust list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    /// Over the size cap.
+    #[error("{what} is {len} bytes, over the {max}-byte cap")]
+    TooLarge {
+        /// "status list" or "trust list".
+        what: &'static str,
+        /// Its size.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The envelope or the document inside it is malformed.
+    #[error("{what} is malformed: {reason}")]
+    Malformed {
+        /// "status list" or "trust list".
+        what: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The envelope holds a different kind of document.
+    #[error("{what} has content type {found:?}, expected {expected:?}")]
+    WrongContentType {
+        /// What we expected to read.
+        what: &'static str,
+        /// The content type required.
+        expected: &'static str,
+        /// The content type found.
+        found: String,
+    },
+    /// No trusted key with the document's kid.
+    #[error("{what} is signed with kid {kid}, which is not {expected}")]
+    UnknownSigner {
+        /// "status list" or "trust list".
+        what: &'static str,
+        /// The kid found, hex.
+        kid: String,
+        /// Who should have signed it.
+        expected: String,
+    },
+    /// The signature does not verify.
+    #[error("{what} signature does not verify with the key of {signer} (kid {kid})")]
+    BadSignature {
+        /// "status list" or "trust list".
+        what: &'static str,
+        /// Whose key.
+        signer: String,
+        /// The kid, hex.
+        kid: String,
+    },
+    /// Past its next-update time: a newer one should exist.
+    #[error("{what} issued {issued} expired: its next update was due {next_update}")]
+    Expired {
+        /// "status list" or "trust list".
+        what: &'static str,
+        /// Issue time (RFC 3339).
+        issued: String,
+        /// Next update (RFC 3339).
+        next_update: String,
+    },
+    /// Issued after the verification date.
+    #[error("{what} is not valid yet: issued {issued}, after {at}")]
+    NotYetValid {
+        /// "status list" or "trust list".
+        what: &'static str,
+        /// Issue time (RFC 3339).
+        issued: String,
+        /// The verification date.
+        at: String,
     },
 }
 

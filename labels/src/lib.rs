@@ -48,13 +48,17 @@ pub mod cose;
 mod error;
 pub mod pki;
 pub mod qr;
+mod signed_doc;
+pub mod status;
+pub mod transparency;
+pub mod trust_list;
 pub mod verify;
 
 use sha2::{Digest, Sha256};
 
 pub use claims::Claims;
 pub use cose::{LabelSigner, SignedLabel};
-pub use error::{ChainError, ClaimsError, FormatError, LabelError, UrlError};
+pub use error::{ChainError, ClaimsError, DocumentError, FormatError, LabelError, UrlError};
 pub use pki::{LabCertificate, TrustAnchor};
 pub use verify::{LabelInput, LabelStatus, TrustStore, Verification};
 

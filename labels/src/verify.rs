@@ -23,13 +23,16 @@ use std::path::{Path, PathBuf};
 
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
-use time::Date;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
 
 use crate::claims::Claims;
 use crate::cose::{SignedLabel, MAX_LABEL_BYTES};
 use crate::error::{FormatError, LabelError};
 use crate::pki::{files, LabCertificate, TrustAnchor};
 use crate::qr;
+use crate::status::StatusList;
+use crate::trust_list::TrustList;
 
 /// Largest `.cose` file read by [`LabelInput::classify`]. Larger than the label
 /// cap on purpose, so that an oversized label is reported as such by `verify`.
@@ -92,6 +95,32 @@ pub struct TrustStore {
     pub anchor: TrustAnchor,
     /// Known lab certificates.
     pub labs: Vec<LabCertificate>,
+    /// The trust list the labs came from, when one was used.
+    pub trust_list: Option<TrustListInfo>,
+}
+
+/// What a verification used from a trust list.
+#[derive(Debug, Clone)]
+pub struct TrustListInfo {
+    /// The authority that signed it.
+    pub authority: String,
+    /// When it was issued.
+    pub issued: OffsetDateTime,
+    /// When a newer one is due.
+    pub next_update: OffsetDateTime,
+    /// Listed scope per lab kid.
+    scopes: Vec<([u8; 8], Vec<String>)>,
+    /// Lab certificates the caller offered that the list does not name (kept
+    /// only to name them in the rejection).
+    unlisted: Vec<LabCertificate>,
+}
+
+impl TrustListInfo {
+    fn issued_text(&self) -> String {
+        self.issued
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| self.issued.to_string())
+    }
 }
 
 impl TrustStore {
@@ -100,6 +129,38 @@ impl TrustStore {
         Self {
             anchor,
             labs: Vec::new(),
+            trust_list: None,
+        }
+    }
+
+    /// A store whose labs are exactly those on a verified trust list. Other
+    /// lab certificates the caller has (`others`) are not trusted: a label
+    /// signed under one is rejected as "not on the trust list".
+    pub fn from_trust_list(
+        anchor: TrustAnchor,
+        list: TrustList,
+        others: Vec<LabCertificate>,
+    ) -> Self {
+        let scopes = list
+            .labs
+            .iter()
+            .map(|l| (l.certificate.kid(), l.scope.clone()))
+            .collect();
+        let labs: Vec<LabCertificate> = list.labs.into_iter().map(|l| l.certificate).collect();
+        let unlisted = others
+            .into_iter()
+            .filter(|o| !labs.iter().any(|l| l.kid() == o.kid()))
+            .collect();
+        Self {
+            anchor,
+            labs,
+            trust_list: Some(TrustListInfo {
+                authority: list.authority,
+                issued: list.issued,
+                next_update: list.next_update,
+                scopes,
+                unlisted,
+            }),
         }
     }
 
@@ -117,7 +178,11 @@ impl TrustStore {
             .iter()
             .map(|p| LabCertificate::from_pem_file(p))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { anchor, labs })
+        Ok(Self {
+            anchor,
+            labs,
+            trust_list: None,
+        })
     }
 }
 
@@ -177,6 +242,81 @@ pub struct Verification {
     pub claims: Option<Claims>,
     /// The issuing lab, when known and chained.
     pub issuer: Option<IssuerInfo>,
+    /// Whether revocation was checked, and against which status list.
+    pub revocation: Revocation,
+}
+
+/// Whether a verification consulted a status list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    /// No status list was consulted (or it could not apply to this label).
+    NotChecked {
+        /// Why not, in a phrase.
+        note: String,
+    },
+    /// A status list from the label's lab was consulted.
+    Checked {
+        /// When that list was issued.
+        list_issued: OffsetDateTime,
+        /// When a newer list is due.
+        next_update: OffsetDateTime,
+        /// Whether the label is on it.
+        revoked: bool,
+    },
+}
+
+impl Revocation {
+    fn not_checked() -> Self {
+        Revocation::NotChecked {
+            note: "revocation not checked".to_owned(),
+        }
+    }
+
+    /// One line for text output.
+    pub fn describe(&self) -> String {
+        match self {
+            Revocation::NotChecked { note } => note.clone(),
+            Revocation::Checked {
+                list_issued,
+                revoked,
+                ..
+            } => format!(
+                "revocation checked against the status list of {}: {}",
+                rfc3339(*list_issued),
+                if *revoked { "REVOKED" } else { "not revoked" }
+            ),
+        }
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+impl Serialize for Revocation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Revocation::NotChecked { note } => {
+                let mut s = serializer.serialize_struct("Revocation", 2)?;
+                s.serialize_field("checked", &false)?;
+                s.serialize_field("note", note)?;
+                s.end()
+            }
+            Revocation::Checked {
+                list_issued,
+                next_update,
+                revoked,
+            } => {
+                let mut s = serializer.serialize_struct("Revocation", 5)?;
+                s.serialize_field("checked", &true)?;
+                s.serialize_field("note", &self.describe())?;
+                s.serialize_field("status_list_issued", &rfc3339(*list_issued))?;
+                s.serialize_field("status_list_next_update", &rfc3339(*next_update))?;
+                s.serialize_field("revoked", revoked)?;
+                s.end()
+            }
+        }
+    }
 }
 
 impl Verification {
@@ -191,6 +331,7 @@ impl Verification {
             reason: reason.into(),
             claims: None,
             issuer: None,
+            revocation: Revocation::not_checked(),
         }
     }
 }
@@ -199,18 +340,30 @@ impl Verification {
 /// `claims`, `issuer`.
 impl Serialize for Verification {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Verification", 5)?;
+        let mut s = serializer.serialize_struct("Verification", 6)?;
         s.serialize_field("valid", &self.is_valid())?;
         s.serialize_field("status", &self.status)?;
         s.serialize_field("reason", &self.reason)?;
         s.serialize_field("claims", &self.claims)?;
         s.serialize_field("issuer", &self.issuer)?;
+        s.serialize_field("revocation", &self.revocation)?;
         s.end()
     }
 }
 
-/// Verifies a label from any input form on the given date.
+/// Verifies a label from any input form on the given date, without checking revocation.
 pub fn verify(input: &LabelInput, trust: &TrustStore, at: Date) -> Verification {
+    verify_with_status(input, trust, at, None)
+}
+
+/// Verifies a label and, given the issuing lab's verified status list, whether
+/// it is revoked.
+pub fn verify_with_status(
+    input: &LabelInput,
+    trust: &TrustStore,
+    at: Date,
+    status: Option<&StatusList>,
+) -> Verification {
     let label = match input {
         // Refuse an oversized input before copying it.
         LabelInput::Cose(bytes) if bytes.len() > MAX_LABEL_BYTES => {
@@ -224,9 +377,16 @@ pub fn verify(input: &LabelInput, trust: &TrustStore, at: Date) -> Verification 
         LabelInput::Image(path) => qr::decode_image(path).and_then(|url| qr::label_from_url(&url)),
     };
     match label {
-        Ok(label) => verify_label(&label, trust, at),
+        Ok(label) => verify_label_with_status(&label, trust, at, status),
         Err(e) => Verification::invalid(e.to_string()),
     }
+}
+
+/// The claims of a label *without* checking its signature or issuer: for the
+/// lab's own registry, which holds only labels it signed itself. Never use it
+/// on a label from outside.
+pub fn unverified_claims(label: &SignedLabel) -> Result<Claims, LabelError> {
+    Claims::from_cbor(label.payload())
 }
 
 /// How far a candidate lab certificate got; with several certificates for one
@@ -236,8 +396,19 @@ struct Failure {
     verification: Box<Verification>,
 }
 
-/// Verifies a parsed label on the given date.
+/// Verifies a parsed label on the given date, without checking revocation.
 pub fn verify_label(label: &SignedLabel, trust: &TrustStore, at: Date) -> Verification {
+    verify_label_with_status(label, trust, at, None)
+}
+
+/// Verifies a parsed label on the given date, and its revocation status when
+/// the lab's verified status list is given.
+pub fn verify_label_with_status(
+    label: &SignedLabel,
+    trust: &TrustStore,
+    at: Date,
+    status: Option<&StatusList>,
+) -> Verification {
     let kid = match label.kid() {
         Ok(kid) => kid,
         Err(e) => return Verification::invalid(e.to_string()),
@@ -245,7 +416,7 @@ pub fn verify_label(label: &SignedLabel, trust: &TrustStore, at: Date) -> Verifi
     let kid_hex = hex::encode(kid);
     let mut best: Option<Failure> = None;
     for lab in trust.labs.iter().filter(|l| l.kid() == kid) {
-        match check_with(label, lab, trust, at, &kid_hex) {
+        match check_with(label, lab, trust, at, &kid_hex, status) {
             Ok(v) => return v,
             Err(f) => {
                 if best.as_ref().is_none_or(|b| f.stage > b.stage) {
@@ -254,9 +425,20 @@ pub fn verify_label(label: &SignedLabel, trust: &TrustStore, at: Date) -> Verifi
             }
         }
     }
-    match best {
-        Some(f) => *f.verification,
-        None => Verification::invalid(format!(
+    match (best, &trust.trust_list) {
+        (Some(f), _) => *f.verification,
+        (None, Some(list)) => {
+            let who = match list.unlisted.iter().find(|l| l.kid() == kid) {
+                Some(l) => format!("lab {} (kid {kid_hex})", l.name()),
+                None => format!("the lab with kid {kid_hex}"),
+            };
+            Verification::invalid(format!(
+                "{who} is not on the trust list issued {} by {}",
+                list.issued_text(),
+                list.authority
+            ))
+        }
+        (None, None) => Verification::invalid(format!(
             "no lab certificate with kid {kid_hex} in the trust store"
         )),
     }
@@ -268,6 +450,7 @@ fn check_with(
     trust: &TrustStore,
     at: Date,
     kid_hex: &str,
+    status: Option<&StatusList>,
 ) -> Result<Verification, Failure> {
     let fail =
         |stage: u8, reason: String, claims: Option<Claims>, issuer: Option<IssuerInfo>| Failure {
@@ -277,6 +460,7 @@ fn check_with(
                 reason,
                 claims,
                 issuer,
+                revocation: Revocation::not_checked(),
             }),
         };
 
@@ -319,6 +503,61 @@ fn check_with(
         .check_valid_on(claims.issued)
         .map_err(|e| signed(5, e))?;
     lab.check_scope(&claims.schemes).map_err(|e| signed(6, e))?;
+    if let Some(list) = &trust.trust_list {
+        let listed = list
+            .scopes
+            .iter()
+            .find(|(k, _)| *k == lab.kid())
+            .map(|(_, s)| s.as_slice())
+            .unwrap_or_default();
+        if let Some(s) = claims.schemes.iter().find(|s| !listed.contains(s)) {
+            return Err(fail(
+                7,
+                format!(
+                    "scheme {s} is outside the scope the trust list issued {} gives lab {} ({})",
+                    list.issued_text(),
+                    lab.name(),
+                    crate::error::scope_list(listed)
+                ),
+                Some(claims.clone()),
+                Some(issuer.clone()),
+            ));
+        }
+    }
+
+    let revocation = match status {
+        None => Revocation::not_checked(),
+        Some(list) if !list.kid().eq_ignore_ascii_case(kid_hex) => Revocation::NotChecked {
+            note: format!(
+                "revocation not checked: the status list is signed by kid {}, not by this label's lab (kid {kid_hex})",
+                list.kid()
+            ),
+        },
+        Some(list) => Revocation::Checked {
+            list_issued: list.issued(),
+            next_update: list.next_update(),
+            revoked: list.is_revoked(claims.serial),
+        },
+    };
+    if let Revocation::Checked {
+        list_issued,
+        revoked: true,
+        ..
+    } = &revocation
+    {
+        return Ok(Verification {
+            status: LabelStatus::Revoked,
+            reason: format!(
+                "label {} was revoked by {} (status list issued {})",
+                claims.serial,
+                lab.name(),
+                rfc3339(*list_issued)
+            ),
+            claims: Some(claims),
+            issuer: Some(issuer),
+            revocation,
+        });
+    }
 
     let (status, reason) = if at > claims.support_end {
         (
@@ -341,5 +580,6 @@ fn check_with(
         reason,
         claims: Some(claims),
         issuer: Some(issuer),
+        revocation,
     })
 }

@@ -70,6 +70,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         out: label_dir.clone(),
         base_url: iotmark_labels::qr::DEFAULT_BASE_URL.to_string(),
         serial: None,
+        registry: None,
         format: Format::Text,
     };
     let label = match issue_label(&issue_args)? {

@@ -1,9 +1,10 @@
 //! `iotmark issue`: a signed label from a conformant report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use iotmark_labels::{qr, Claims, LabelSigner};
+use iotmark_registry::Registry;
 use iotmark_steps::report;
 use iotmark_steps::verdict::{Conformance, Verdict};
 use serde::Serialize;
@@ -22,28 +23,20 @@ pub struct IssuedLabel {
     pub lab: String,
     pub bytes: usize,
     pub claims: Claims,
+    /// The registry the label is recorded in.
+    pub registry: PathBuf,
+    /// Its position in the registry's transparency log.
+    pub leaf_index: u64,
+    /// The log size under the tree head signed when it was appended.
+    pub tree_size: u64,
     pub files: Vec<PathBuf>,
 }
 
-/// The next serial from the lab's counter file (`lab.serial` beside its key).
-fn next_serial(key: &Path) -> anyhow::Result<u64> {
-    let path = key.with_file_name("lab.serial");
-    let last: u64 = match std::fs::read_to_string(&path) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .with_context(|| format!("{}: not a serial number", path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let next = last
-        .checked_add(1)
-        .with_context(|| format!("{}: serials exhausted", path.display()))?;
-    let tmp = path.with_extension("serial.tmp");
-    std::fs::write(&tmp, format!("{next}\n"))
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .with_context(|| format!("cannot update {}", path.display()))?;
-    Ok(next)
+/// The registry file: as given, or `registry.db` beside the lab key.
+pub fn registry_path(args: &IssueArgs) -> PathBuf {
+    args.registry
+        .clone()
+        .unwrap_or_else(|| args.key.with_file_name("registry.db"))
 }
 
 /// Why a report may not carry a label, one line per test case that stops it.
@@ -78,11 +71,12 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
     }
     let support_end = iotmark_adapters::profile::parse_date(&report.support_end)
         .with_context(|| format!("{}: /support_end is not a date", args.report.display()))?;
-    let serial = match args.serial {
-        Some(s) => s,
-        None => next_serial(&args.key)?,
-    };
-    let claims = Claims {
+    let registry_file = registry_path(args);
+    let mut registry = Registry::open(&registry_file)?;
+    // The registry assigns the serial, signs and records the label and its
+    // log entry in one durable transaction: nothing below runs for a label
+    // the registry does not hold.
+    let recorded = registry.issue(&signer, args.serial, |serial| Claims {
         serial,
         issued: time::OffsetDateTime::now_utc().date(),
         manufacturer: report.product.manufacturer.clone(),
@@ -93,8 +87,8 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
         disclosure_contact: report.disclosure_contact.clone(),
         schemes,
         report_sha256: iotmark_labels::report_digest(&bytes),
-    };
-    let label = signer.sign(&claims)?;
+    })?;
+    let (serial, label, claims) = (recorded.serial, recorded.label, recorded.claims);
     let url = qr::label_url(&label, &args.base_url)?;
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -120,6 +114,9 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
         bytes: label.as_bytes().len(),
         url,
         claims,
+        registry: registry_file,
+        leaf_index: recorded.leaf_index,
+        tree_size: recorded.tree_head.tree_size,
         files: Vec::new(),
     };
     files.push(write("label.json", &serde_json::to_vec_pretty(&issued)?)?);
@@ -147,6 +144,11 @@ pub fn issue(args: IssueArgs) -> anyhow::Result<Exit> {
                         label.serial, label.lab, label.kid, label.bytes, label.qr_version
                     );
                     println!("{}", label.url);
+                    println!(
+                        "  recorded in {} (log leaf {})",
+                        label.registry.display(),
+                        label.leaf_index
+                    );
                     for f in &label.files {
                         println!("  wrote {}", f.display());
                     }

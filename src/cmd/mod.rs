@@ -7,6 +7,8 @@ mod catalogue;
 mod demo;
 mod issue;
 mod keys;
+mod log;
+mod revoke;
 mod run;
 mod simulate;
 mod verify;
@@ -20,6 +22,8 @@ pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
         Command::Keys(k) => keys::keys(k),
         Command::Simulate(a) => simulate::simulate(a).await,
         Command::Catalogue(a) => catalogue::catalogue(a),
+        Command::Revoke(a) => revoke::revoke(a),
+        Command::Log(c) => log::log(c),
     }
 }
 

@@ -318,6 +318,12 @@ impl TrustAnchor {
         &self.parsed.subject
     }
 
+    /// Key id, computed as for labs: the first 8 bytes of SHA-256 over the
+    /// DER SubjectPublicKeyInfo. Trust lists carry it.
+    pub fn kid(&self) -> [u8; 8] {
+        spki_kid(&self.parsed.spki_der)
+    }
+
     /// The anchor's public key.
     pub fn public_key(&self) -> &VerifyingKey {
         &self.parsed.public_key
@@ -397,9 +403,7 @@ impl LabCertificate {
 
     fn from_der_at(der: &[u8], path: Option<&Path>) -> Result<Self, LabelError> {
         let parsed = parse(der, path)?;
-        let digest = Sha256::digest(&parsed.spki_der);
-        let mut kid = [0u8; 8];
-        kid.copy_from_slice(digest.get(..8).unwrap_or(&[0u8; 8]));
+        let kid = spki_kid(&parsed.spki_der);
         let scope = parsed.scope.clone().unwrap_or_default();
         Ok(Self { parsed, kid, scope })
     }
@@ -521,6 +525,13 @@ impl LabCertificate {
     pub fn scope_display(&self) -> String {
         scope_list(&self.scope)
     }
+}
+
+fn spki_kid(spki_der: &[u8]) -> [u8; 8] {
+    let digest = Sha256::digest(spki_der);
+    let mut kid = [0u8; 8];
+    kid.copy_from_slice(digest.get(..8).unwrap_or(&[0u8; 8]));
+    kid
 }
 
 fn check_valid_on(role: &'static str, p: &Parsed, date: Date) -> Result<(), LabelError> {

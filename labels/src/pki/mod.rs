@@ -194,7 +194,24 @@ pub fn generate_key() -> Result<SigningKey, LabelError> {
 }
 
 /// Loads an Ed25519 private key from a PKCS#8 PEM file.
+///
+/// Refuses a key that group or others can read (on unix): a lab key anyone on
+/// the machine can copy is a key anyone can forge labels with.
 pub fn load_signing_key(path: &Path) -> Result<SigningKey, LabelError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| LabelError::io("read", path, e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(LabelError::KeyPermissions {
+                path: path.to_path_buf(),
+                mode: mode & 0o7777,
+            });
+        }
+    }
     let text = files::read_text(path, MAX_KEY_FILE)?;
     SigningKey::from_pkcs8_pem(&text).map_err(|e| LabelError::Key {
         path: Some(path.to_path_buf()),
@@ -393,6 +410,10 @@ impl AuthorityCredentials {
     /// The authority's certificate, as verifiers will hold it.
     pub fn anchor(&self) -> &TrustAnchor {
         &self.anchor
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.key
     }
 
     /// Issues a lab certificate for a newly generated lab key.

@@ -215,7 +215,24 @@ fn mismatched_and_malformed_files_are_clear_errors() {
     // A key file where a certificate should be, and vice versa.
     let err = LabCertificate::from_pem_file(&dir.path().join("a/lab/lab.key")).unwrap_err();
     assert!(err.to_string().contains("lab.key"), "{err}");
+    // lab.pem is world-readable (0644): refused as a key file before parsing.
     let err = load_signing_key(&dir.path().join("a/lab/lab.pem")).unwrap_err();
+    assert!(
+        matches!(err, LabelError::KeyPermissions { mode: 0o644, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("lab.pem") && err.to_string().contains("0644"),
+        "{err}"
+    );
+    let private_copy = dir.path().join("cert-as-key.key");
+    std::fs::copy(dir.path().join("a/lab/lab.pem"), &private_copy).unwrap();
+    std::fs::set_permissions(
+        &private_copy,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let err = load_signing_key(&private_copy).unwrap_err();
     assert!(matches!(err, LabelError::Key { .. }), "{err}");
     let err = load_signing_key(&dir.path().join("nope.key")).unwrap_err();
     assert!(matches!(err, LabelError::Io { .. }), "{err}");
