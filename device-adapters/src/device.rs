@@ -5,11 +5,14 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::evidence::Evidence;
+pub use crate::probe::mqtt::MqttReport;
+pub use crate::probe::tls::TlsReport;
 use crate::profile::LoginMethod;
 use crate::secret::Secret;
 
@@ -49,6 +52,7 @@ impl fmt::Display for LoginTarget {
             LoginMethod::TelnetPrompt => "telnet login",
             LoginMethod::HttpBasic { .. } => "HTTP basic auth",
             LoginMethod::HttpForm { .. } => "HTTP form login",
+            LoginMethod::SshPassword => "SSH password login",
         };
         write!(f, "{kind} on {} ({})", self.interface, self.addr)
     }
@@ -135,6 +139,36 @@ pub trait Device: Send + Sync + fmt::Debug {
 
     /// Power the unit off and on (clears lockouts and volatile state).
     async fn power_cycle(&self, ev: &Evidence) -> Result<(), ProbeError>;
+
+    /// TCP connect scan of `ports` on the device: the device ports that
+    /// accept a connection, ascending. Recorded as one evidence line.
+    async fn scan_tcp(
+        &self,
+        _ev: &Evidence,
+        _ports: RangeInclusive<u16>,
+    ) -> Result<Vec<u16>, ProbeError> {
+        Err(self.unsupported("a TCP port scan"))
+    }
+
+    /// Which TLS versions and weak cipher suites the TLS server on device
+    /// port `port` accepts.
+    async fn probe_tls(&self, _ev: &Evidence, _port: u16) -> Result<TlsReport, ProbeError> {
+        Err(self.unsupported("the TLS prober"))
+    }
+
+    /// Connect to the MQTT broker on device port `port` without credentials
+    /// and subscribe to every topic.
+    async fn mqtt_anonymous(&self, _ev: &Evidence, _port: u16) -> Result<MqttReport, ProbeError> {
+        Err(self.unsupported("the MQTT probe"))
+    }
+
+    /// The error the default methods return.
+    fn unsupported(&self, what: &str) -> ProbeError {
+        ProbeError::Unsupported {
+            adapter: self.name().to_string(),
+            what: what.to_string(),
+        }
+    }
 }
 
 /// Where the product's declared ports and its manufacturer's website are

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,14 +19,20 @@ use tower::ServiceExt;
 
 use crate::adapter::AdapterError;
 use crate::device::{
-    AddressBook, Credential, Device, LoginOutcome, LoginTarget, PhysicalActions, ProbeError,
-    WebPage,
+    AddressBook, Credential, Device, LoginOutcome, LoginTarget, MqttReport, PhysicalActions,
+    ProbeError, TlsReport, WebPage,
 };
 use crate::evidence::{Evidence, ProbeRecord};
 use crate::probe::http::{host_header, FormValue, HttpRequest, LoginCheck, Url};
 use crate::probe::layers::Recorded;
+use crate::probe::mqtt::MqttRequest;
+use crate::probe::scan::PortScanRequest;
+use crate::probe::ssh::SshLoginRequest;
 use crate::probe::telnet::TelnetLoginRequest;
-use crate::probe::{HttpProbe, ProbeConfig, ProbeStack, TelnetProbe};
+use crate::probe::{
+    tls, HttpProbe, MqttProbe, ProbeConfig, ProbeStack, ScanProbe, SshProbe, TelnetProbe,
+    TlsHelloProbe,
+};
 use crate::profile::{LoginMethod, Profile, Protocol};
 
 /// Ports where an undeclared telnet login is looked for.
@@ -46,6 +53,10 @@ pub struct ProbedDevice {
     device_ips: Vec<IpAddr>,
     http: HttpProbe,
     telnet: TelnetProbe,
+    ssh: SshProbe,
+    scan: ScanProbe,
+    tls_hello: TlsHelloProbe,
+    mqtt: MqttProbe,
 }
 
 impl ProbedDevice {
@@ -109,6 +120,10 @@ impl ProbedDevice {
             })?;
         let telnet = stack.telnet();
         let mut device = ProbedDevice {
+            ssh: stack.ssh(),
+            scan: stack.port_scan(),
+            tls_hello: stack.tls_hello(),
+            mqtt: stack.mqtt(),
             name,
             book,
             actions,
@@ -235,6 +250,17 @@ impl ProbedDevice {
         })
     }
 
+    /// The address that answers for device port `port`, or a connect error
+    /// naming it.
+    fn port_addr(&self, port: u16, what: &str) -> Result<std::net::SocketAddr, ProbeError> {
+        self.book
+            .device_addr(port)
+            .ok_or_else(|| ProbeError::Connect {
+                target: format!("{} port {port}", self.name),
+                detail: format!("the device has no address for port {port} ({what})"),
+            })
+    }
+
     async fn operator(
         &self,
         ev: &Evidence,
@@ -336,6 +362,15 @@ impl Device for ProbedDevice {
                 let answer = self.http_call(ev, request).await?;
                 answer.login.ok_or_else(missing_verdict)
             }
+            LoginMethod::SshPassword => {
+                let request = SshLoginRequest {
+                    interface: target.interface.clone(),
+                    addr: target.addr,
+                    credential: credential.clone(),
+                };
+                let reply = self.ssh.clone().oneshot(Recorded::new(ev, request)).await?;
+                Ok(reply.outcome)
+            }
         }
     }
 
@@ -402,6 +437,51 @@ impl Device for ProbedDevice {
 
     async fn power_cycle(&self, ev: &Evidence) -> Result<(), ProbeError> {
         self.operator(ev, "power_cycle", self.actions.power_cycle())
+            .await
+    }
+
+    /// A simulated product connects to the loopback address of each of its
+    /// device ports in the range; a real unit to every port of the range.
+    async fn scan_tcp(
+        &self,
+        ev: &Evidence,
+        ports: RangeInclusive<u16>,
+    ) -> Result<Vec<u16>, ProbeError> {
+        let candidates: Vec<(u16, std::net::SocketAddr)> = match self.book.known_ports() {
+            Some(known) => known
+                .into_iter()
+                .filter(|p| ports.contains(p))
+                .filter_map(|p| self.book.device_addr(p).map(|a| (p, a)))
+                .collect(),
+            None => ports
+                .clone()
+                .filter(|p| *p != 0)
+                .filter_map(|p| self.book.device_addr(p).map(|a| (p, a)))
+                .collect(),
+        };
+        let request = PortScanRequest {
+            host: self.book.device_host(),
+            range: ports,
+            candidates,
+        };
+        let report = self
+            .scan
+            .clone()
+            .oneshot(Recorded::new(ev, request))
+            .await?;
+        Ok(report.open)
+    }
+
+    async fn probe_tls(&self, ev: &Evidence, port: u16) -> Result<TlsReport, ProbeError> {
+        let addr = self.port_addr(port, "TLS")?;
+        tls::survey(&self.tls_hello, ev, addr, Some(self.book.device_host())).await
+    }
+
+    async fn mqtt_anonymous(&self, ev: &Evidence, port: u16) -> Result<MqttReport, ProbeError> {
+        let addr = self.port_addr(port, "MQTT")?;
+        self.mqtt
+            .clone()
+            .oneshot(Recorded::new(ev, MqttRequest { addr }))
             .await
     }
 }

@@ -396,6 +396,8 @@ pub enum LoginMethod {
         username_field: String,
         password_field: String,
     },
+    /// SSH password authentication (`ssh-password`).
+    SshPassword,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -627,6 +629,7 @@ fn cross_check(raw: &RawProfile) -> Vec<ProfileIssue> {
         let login_fits = match (&iface.login, iface.protocol) {
             (None, _) => true,
             (Some(LoginMethod::TelnetPrompt), p) => p == Protocol::Telnet,
+            (Some(LoginMethod::SshPassword), p) => p == Protocol::Ssh,
             (Some(_), p) => matches!(p, Protocol::Http | Protocol::Https),
         };
         if !login_fits {

@@ -409,7 +409,7 @@ async fn every_declared_interface_is_served() {
                     assert!(body.contains(&format!("name=\"{username_field}\"")), "{p}");
                     assert!(body.contains(&format!("name=\"{password_field}\"")), "{p}");
                 }
-                Some(LoginMethod::TelnetPrompt) | None => {}
+                Some(LoginMethod::TelnetPrompt | LoginMethod::SshPassword) | None => {}
             }
         }
         for host in sim.website_hosts() {

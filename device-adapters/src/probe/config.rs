@@ -21,6 +21,12 @@ pub struct ProbeConfig {
     pub rate_per_second: Option<u32>,
     /// Probes in flight at once on this device.
     pub concurrency: usize,
+    /// TCP connects in flight at once during a port scan (the scan itself
+    /// counts as one probe against `concurrency`).
+    pub scan_concurrency: usize,
+    /// Longest one port-scan connect may take; a port that neither accepts
+    /// nor refuses within it is reported filtered.
+    pub scan_connect_timeout: Duration,
 }
 
 impl Default for ProbeConfig {
@@ -31,6 +37,8 @@ impl Default for ProbeConfig {
             max_response_bytes: 256 * 1024,
             rate_per_second: None,
             concurrency: 4,
+            scan_concurrency: 512,
+            scan_connect_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -66,6 +74,12 @@ impl ProbeConfig {
         if self.concurrency == 0 {
             return invalid("concurrency", "at least 1");
         }
+        if self.scan_concurrency == 0 {
+            return invalid("scan_concurrency", "at least 1");
+        }
+        if self.scan_connect_timeout.is_zero() {
+            return invalid("scan_connect_timeout", "longer than zero");
+        }
         Ok(())
     }
 
@@ -75,6 +89,16 @@ impl ProbeConfig {
     /// is left to the probe timeout instead.
     pub fn read_window(&self) -> Duration {
         (self.timeout / 4).clamp(Duration::from_millis(200), Duration::from_secs(2))
+    }
+
+    /// Longest a scan of `ports` ports may take as a whole: every wave of
+    /// `scan_concurrency` connects waiting out its connect timeout, plus the
+    /// probe timeout as slack. A device that slows every connect to just under
+    /// the limit still ends within this bound.
+    pub fn scan_deadline(&self, ports: usize) -> Duration {
+        let waves = ports.div_ceil(self.scan_concurrency.max(1)).max(1);
+        let waves = u32::try_from(waves).unwrap_or(u32::MAX);
+        self.scan_connect_timeout.saturating_mul(waves) + self.timeout
     }
 
     /// The pause between two probes the rate limit imposes, if any.

@@ -10,12 +10,22 @@
 //! ```
 //!
 //! HTTP adds a login judge and the body size limit inside the timeout; the
-//! telnet dialogue enforces its size limit as it reads. See [`layers`].
+//! telnet dialogue, the TLS prober and the MQTT probe enforce their size
+//! limits as they read. See [`layers`].
+//!
+//! The port scan is one probe as far as the shared limits and the evidence
+//! log are concerned; inside it, its own bound (`scan_concurrency`) limits the
+//! connects in flight, and its timeout is long enough for the whole range
+//! ([`ProbeConfig::scan_deadline`]).
 
 pub mod config;
 pub mod http;
 pub mod layers;
+pub mod mqtt;
+pub mod scan;
+pub mod ssh;
 pub mod telnet;
+pub mod tls;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -35,7 +45,11 @@ use http::{
     BodyLimitLayer, HttpRequest, HttpResponse, HttpSetupError, HttpTransport, LoginJudgeLayer,
 };
 use layers::{EvidenceLayer, PaceLayer, Pacer, ProbeErrorLayer, Recorded};
+use mqtt::{MqttProbeService, MqttReport, MqttRequest};
+use scan::{PortScan, PortScanReport, PortScanRequest};
+use ssh::{SshLogin, SshLoginReply, SshLoginRequest};
 use telnet::{TelnetLogin, TelnetLoginReply, TelnetLoginRequest};
+use tls::{TlsHello, TlsHelloReply, TlsHelloRequest};
 
 /// The futures our services return.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -46,6 +60,21 @@ pub type HttpProbe = BoxCloneSyncService<Recorded<HttpRequest>, HttpResponse, Pr
 /// A telnet login probe with all its layers.
 pub type TelnetProbe =
     BoxCloneSyncService<Recorded<TelnetLoginRequest>, TelnetLoginReply, ProbeError>;
+
+/// A TCP connect port scan with all its layers.
+pub type ScanProbe = BoxCloneSyncService<Recorded<PortScanRequest>, PortScanReport, ProbeError>;
+
+/// One hand-written TLS ClientHello with all its layers.
+pub type TlsHelloProbe = BoxCloneSyncService<Recorded<TlsHelloRequest>, TlsHelloReply, ProbeError>;
+
+/// An anonymous MQTT connect and subscribe with all its layers.
+pub type MqttProbe = BoxCloneSyncService<Recorded<MqttRequest>, MqttReport, ProbeError>;
+
+/// An SSH password login with all its layers.
+pub type SshProbe = BoxCloneSyncService<Recorded<SshLoginRequest>, SshLoginReply, ProbeError>;
+
+/// Ports in a full scan: the deadline of the scan probe is sized for it.
+pub const ALL_PORTS: usize = 65535;
 
 /// The limits every probe on one device shares: one semaphore for
 /// concurrency, one pacer for rate.
@@ -106,6 +135,59 @@ impl ProbeStack {
             .layer(TimeoutLayer::new(self.config.timeout))
             .service(TelnetLogin::new(&self.config));
         BoxCloneSyncService::new(service)
+    }
+}
+
+impl ProbeStack {
+    /// Shared limits, evidence and a timeout of `timeout` around `service`.
+    fn layered<S, R>(
+        &self,
+        timeout: std::time::Duration,
+        service: S,
+    ) -> BoxCloneSyncService<Recorded<R>, S::Response, ProbeError>
+    where
+        S: tower::Service<R, Error = ProbeError> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+        S::Response: layers::DescribeResponse + Send + 'static,
+        R: layers::DescribeRequest + Send + 'static,
+    {
+        let service = ServiceBuilder::new()
+            .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::clone(
+                &self.in_flight,
+            )))
+            .option_layer(self.pacer.clone().map(PaceLayer::new))
+            .layer(EvidenceLayer)
+            .layer(ProbeErrorLayer::new(timeout))
+            .layer(TimeoutLayer::new(timeout))
+            .service(service);
+        BoxCloneSyncService::new(service)
+    }
+
+    /// The TCP connect port scan: shared limits (the scan counts as one
+    /// probe), one summary evidence line, a deadline sized for all 65535
+    /// ports, the scan itself (`scan_concurrency` connects in flight).
+    pub fn port_scan(&self) -> ScanProbe {
+        self.layered(
+            self.config.scan_deadline(ALL_PORTS),
+            PortScan::new(&self.config),
+        )
+    }
+
+    /// One TLS ClientHello: shared limits, evidence, timeout, the hello and
+    /// a bounded read of the server's first flight.
+    pub fn tls_hello(&self) -> TlsHelloProbe {
+        self.layered(self.config.timeout, TlsHello::new(&self.config))
+    }
+
+    /// Anonymous MQTT: shared limits, evidence, timeout, connect, subscribe
+    /// and a listening window shorter than the timeout.
+    pub fn mqtt(&self) -> MqttProbe {
+        self.layered(self.config.timeout, MqttProbeService::new(&self.config))
+    }
+
+    /// SSH password login: shared limits, evidence, timeout, the SSH client.
+    pub fn ssh(&self) -> SshProbe {
+        self.layered(self.config.timeout, SshLogin::new(&self.config))
     }
 }
 
