@@ -5,6 +5,7 @@
 
 mod claims;
 mod digits;
+mod forgery;
 mod kit;
 mod pki;
 mod qr;
