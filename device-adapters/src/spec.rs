@@ -47,6 +47,18 @@ const SIM_PROFILES: &[(&str, &str)] = &[
         "tarpit",
         include_str!("../../examples/profiles/tarpit.json"),
     ),
+    (
+        "firehose",
+        include_str!("../../examples/profiles/firehose.json"),
+    ),
+    (
+        "garbage",
+        include_str!("../../examples/profiles/garbage.json"),
+    ),
+    (
+        "flapping",
+        include_str!("../../examples/profiles/flapping.json"),
+    ),
 ];
 
 /// The built-in profile of a simulated product.

@@ -5,7 +5,7 @@
 //! `examples/profiles/<name>.json`; the test suite loads every profile and checks
 //! that the two agree, so a profile cannot silently drift from what is served.
 
-use super::SimProduct;
+use super::{Hostile, SimProduct};
 
 /// One manufactured unit: what is printed on its label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +100,9 @@ pub struct ProductSpec {
     pub telnet: TelnetConsole,
     pub reset_password: ResetPassword,
     pub website: WebsiteFlavour,
-    /// Every port (and the website) accepts and never answers.
-    pub tarpit: bool,
+    /// A hostile product: every port (and the website) behaves this way
+    /// instead of serving anything.
+    pub hostile: Option<Hostile>,
     pub units: &'static [UnitSpec],
 }
 
@@ -134,6 +135,9 @@ pub fn spec(product: SimProduct) -> &'static ProductSpec {
         SimProduct::NoContactBulb => &NO_CONTACT_BULB,
         SimProduct::VagueSupportSpeaker => &VAGUE_SPEAKER,
         SimProduct::Tarpit => &TARPIT,
+        SimProduct::Firehose => &FIREHOSE,
+        SimProduct::Garbage => &GARBAGE,
+        SimProduct::Flapping => &FLAPPING,
     }
 }
 
@@ -163,7 +167,7 @@ static GOOD_CAMERA: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("GC200-26W40-000101", "3C:71:BF:0A:11:01", "k7Rq#vX2mP9w!LtZ"),
         unit("GC200-26W40-000102", "3C:71:BF:0A:11:02", "Yh3$Nb8eQz1@Wd6u"),
@@ -205,7 +209,7 @@ static MIRAI_DVR: ProductSpec = ProductSpec {
     },
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("KD804H-2403-00411", "00:12:41:5C:0A:11", "kIyi6oS5tf&2eAF6"),
         unit("KD804H-2403-00412", "00:12:41:5C:0A:12", "do$zJn1s&D^%pZ#e"),
@@ -239,7 +243,7 @@ static COUNTER_PLUG: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("BWP1-2511-100231", "D8:F1:5B:20:31:01", "plug-100231"),
         unit("BWP1-2511-100232", "D8:F1:5B:20:31:02", "plug-100232"),
@@ -273,7 +277,7 @@ static SERIAL_ROUTER: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("MLAX3-24Q3-0007781", "00:1A:2B:3C:4D:5E", "2b3c4d5e"),
         unit("MLAX3-24Q3-0007782", "00:1A:2B:3C:4D:5F", "2b3c4d5f"),
@@ -310,7 +314,7 @@ static RESET_HUB: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Universal(HUB_RESET_PASSWORD),
     website: WebsiteFlavour::Complete,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("HLH3-2509-031401", "F4:3C:96:7E:02:01", "rk1hnmIU$l!d6dyI"),
         unit("HLH3-2509-031402", "F4:3C:96:7E:02:02", "qINqZVaXcmDVRlv&"),
@@ -344,7 +348,7 @@ static NO_CONTACT_BULB: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::NoSecurityContact,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("LMA19C-26A-500901", "84:F7:03:4B:90:01", "@XO#Dy7ssWyGL^rx"),
         unit("LMA19C-26A-500902", "84:F7:03:4B:90:02", "RsPZncsvpzNuzAgZ"),
@@ -378,7 +382,7 @@ static VAGUE_SPEAKER: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::VagueSupportPeriod,
-    tarpit: false,
+    hostile: None,
     units: &[
         unit("TWS5-25K-210041", "B0:4E:26:C1:41:01", "cRZ4@atRTaYMRb*6"),
         unit("TWS5-25K-210042", "B0:4E:26:C1:41:02", "*gHqp^APZTU!NUuC"),
@@ -412,13 +416,115 @@ static TARPIT: ProductSpec = ProductSpec {
     telnet: TelnetConsole::None,
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
-    tarpit: true,
+    hostile: Some(Hostile::Tarpit),
     units: &[
         unit("QPDB1-26B-000501", "A4:CF:12:55:05:01", "e9UbVtRIFm*Yr&D2"),
         unit("QPDB1-26B-000502", "A4:CF:12:55:05:02", "6MJsIL2SeeGuXJoV"),
         unit("QPDB1-26B-000503", "A4:CF:12:55:05:03", "OAnscDpRv5xaDPau"),
         unit("QPDB1-26B-000504", "A4:CF:12:55:05:04", "hpmTw7Obgqc*@NmJ"),
         unit("QPDB1-26B-000505", "A4:CF:12:55:05:05", "nkdGsdwzWEgZroqW"),
+    ],
+};
+
+static FIREHOSE: ProductSpec = ProductSpec {
+    product: SimProduct::Firehose,
+    name: "firehose",
+    summary: "hostile device: every port and the website stream bytes without end (TLS ports complete the handshake, then send HTTP headers that never end)",
+    behaviours: &[
+        ("5.1-1", "Declares unique label passwords, but its login interfaces (HTTPS 443, telnet 23) stream without end: the HTTPS ports send header lines that never end, the telnet console text that never ends. Every login probe must stop at its size or time limit: INCONCLUSIVE."),
+        ("5.1-2", "Declares random label passwords; nothing can be checked functionally because no answer ever ends."),
+        ("5.2-1", "The website completes the TLS handshake, then sends an HTTP status line and header lines without end: fetching the disclosure policy or security.txt must stop at the size limit, INCONCLUSIVE."),
+        ("5.3-13", "The support page cannot be read for the same reason: INCONCLUSIVE, never PASS or FAIL."),
+    ],
+    manufacturer: "Torrent Devices Ltd",
+    manufacturer_address: "18 Weir Street, Nottingham NG1 6HT, United Kingdom",
+    model: "TD-BM4",
+    model_slug: "td-bm4",
+    product_type: "Smart baby monitor",
+    firmware: "1.4.0",
+    hostname: "td-bm4",
+    website_host: "www.torrent-devices.example",
+    support_end: "2030-03-31",
+    admin_username: "admin",
+    admin: AdminTransport::Https,
+    telnet: TelnetConsole::None,
+    reset_password: ResetPassword::Label,
+    website: WebsiteFlavour::Complete,
+    hostile: Some(Hostile::Firehose),
+    units: &[
+        unit("TDBM4-26C-000001", "B8:27:EB:61:07:01", "bGv8Noa@PgzSIxEY"),
+        unit("TDBM4-26C-000002", "B8:27:EB:61:07:02", "gX&WE9p1183ja0FT"),
+        unit("TDBM4-26C-000003", "B8:27:EB:61:07:03", "3z1b0Mlt0%RakBvS"),
+        unit("TDBM4-26C-000004", "B8:27:EB:61:07:04", "vd1f@c0TWSkYXMF4"),
+        unit("TDBM4-26C-000005", "B8:27:EB:61:07:05", "XCt3Lbb0D1#8nSvM"),
+    ],
+};
+
+static GARBAGE: ProductSpec = ProductSpec {
+    product: SimProduct::Garbage,
+    name: "garbage",
+    summary: "hostile device: every port and the website send up to 64 KiB of random bytes, then close",
+    behaviours: &[
+        ("5.1-1", "Declares unique label passwords, but its login interfaces (HTTPS 443, telnet 23) answer any connection with random bytes and close it: every login probe must end INCONCLUSIVE with a protocol error."),
+        ("5.1-2", "Declares random label passwords; nothing can be checked functionally because nothing it sends is a protocol."),
+        ("5.2-1", "The website answers with random bytes instead of TLS: fetching the disclosure policy or security.txt fails, INCONCLUSIVE."),
+        ("5.3-13", "The support page cannot be fetched for the same reason: INCONCLUSIVE, never PASS or FAIL."),
+    ],
+    manufacturer: "Static Noise Electronics Ltd",
+    manufacturer_address: "2 Foundry Lane, Sheffield S3 8RS, United Kingdom",
+    model: "SN-T2",
+    model_slug: "sn-t2",
+    product_type: "Smart thermostat",
+    firmware: "0.9.7",
+    hostname: "sn-t2",
+    website_host: "www.staticnoise.example",
+    support_end: "2029-09-30",
+    admin_username: "admin",
+    admin: AdminTransport::Https,
+    telnet: TelnetConsole::None,
+    reset_password: ResetPassword::Label,
+    website: WebsiteFlavour::Complete,
+    hostile: Some(Hostile::Garbage),
+    units: &[
+        unit("SNT2-26D-000001", "C4:5B:BE:22:0D:01", "2Wt@nWE^S@OLvJmv"),
+        unit("SNT2-26D-000002", "C4:5B:BE:22:0D:02", "E7@JJl@2rM4a7RK2"),
+        unit("SNT2-26D-000003", "C4:5B:BE:22:0D:03", "AfGd3a@nuaRfQtjY"),
+        unit("SNT2-26D-000004", "C4:5B:BE:22:0D:04", "TbUIp9dIfAm$0Igj"),
+        unit("SNT2-26D-000005", "C4:5B:BE:22:0D:05", "A8Hv6gUgMbBm^B^v"),
+    ],
+};
+
+static FLAPPING: ProductSpec = ProductSpec {
+    product: SimProduct::Flapping,
+    name: "flapping",
+    summary: "hostile device: every port and the website accept connections and reset them",
+    behaviours: &[
+        ("5.1-1", "Declares unique label passwords, but its login interfaces (HTTPS 443, telnet 23) accept each connection and reset it (RST) within 20 ms: every login probe must end INCONCLUSIVE with a connection error."),
+        ("5.1-2", "Declares random label passwords; nothing can be checked functionally because every connection is reset."),
+        ("5.2-1", "The website resets every connection: fetching the disclosure policy or security.txt fails, INCONCLUSIVE."),
+        ("5.3-13", "The support page cannot be fetched for the same reason: INCONCLUSIVE, never PASS or FAIL."),
+    ],
+    manufacturer: "Flicker Networks Ltd",
+    manufacturer_address: "31 Tannery Row, Norwich NR3 1AB, United Kingdom",
+    model: "FN-X1",
+    model_slug: "fn-x1",
+    product_type: "Mesh Wi-Fi extender",
+    firmware: "3.3.1",
+    hostname: "fn-x1",
+    website_host: "www.flicker-networks.example",
+    support_end: "2031-01-31",
+    admin_username: "admin",
+    admin: AdminTransport::Https,
+    telnet: TelnetConsole::None,
+    reset_password: ResetPassword::Label,
+    website: WebsiteFlavour::Complete,
+    hostile: Some(Hostile::Flapping),
+    units: &[
+        unit("FNX1-26E-000001", "DC:A6:32:19:4E:01", "F*Sq#yY7swvGkqfB"),
+        unit("FNX1-26E-000002", "DC:A6:32:19:4E:02", "8k8^lg$polGgno%W"),
+        unit("FNX1-26E-000003", "DC:A6:32:19:4E:03", "7RHKr5woAd6Oky*B"),
+        unit("FNX1-26E-000004", "DC:A6:32:19:4E:04", "JWXw0N$H5^AnZU!g"),
+        unit("FNX1-26E-000005", "DC:A6:32:19:4E:05", "^7aabmcqg@@Wo#u2"),
     ],
 };
 

@@ -7,7 +7,8 @@
 //! (`examples/profiles/<name>.json`; the first unit unless [`SimConfig::unit`]
 //! picks another) and documents one behaviour per PSTI-relevant provision
 //! ([`SimProduct::behaviours`]). The flawed products each break exactly one
-//! PSTI requirement; the tarpit breaks the harness's assumptions instead.
+//! PSTI requirement; the hostile products (tarpit, firehose, garbage,
+//! flapping) break the harness's assumptions instead (see `hostile.rs`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), iotmark_adapters::sim::SimError> {
@@ -19,6 +20,7 @@
 //! ```
 
 pub mod catalog;
+mod hostile;
 mod http_admin;
 mod page;
 mod serve;
@@ -41,6 +43,7 @@ use crate::device::{AddressBook, PhysicalActions};
 use crate::profile::Protocol;
 
 pub use catalog::{ProductSpec, UnitSpec};
+pub use hostile::Hostile;
 pub use state::{LOCKOUT_DURATION, LOCKOUT_THRESHOLD};
 
 use catalog::{AdminTransport, ResetPassword, TelnetConsole};
@@ -57,6 +60,9 @@ pub enum SimProduct {
     NoContactBulb,
     VagueSupportSpeaker,
     Tarpit,
+    Firehose,
+    Garbage,
+    Flapping,
 }
 
 impl SimProduct {
@@ -70,6 +76,9 @@ impl SimProduct {
             SimProduct::NoContactBulb,
             SimProduct::VagueSupportSpeaker,
             SimProduct::Tarpit,
+            SimProduct::Firehose,
+            SimProduct::Garbage,
+            SimProduct::Flapping,
         ]
     }
 
@@ -214,6 +223,14 @@ fn local_addr(listener: &TcpListener, what: &str) -> Result<SocketAddr, SimError
     })
 }
 
+/// The same TLS configuration offering only HTTP/1.1 (the firehose speaks
+/// HTTP/1.1 by hand after the handshake).
+fn http1_only(config: Arc<rustls::ServerConfig>) -> Arc<rustls::ServerConfig> {
+    let mut config = (*config).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
 /// Start `product` as real servers on loopback.
 pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim, SimError> {
     let spec = product.spec();
@@ -256,8 +273,17 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         local: local_addr(&listener, "device admin")?,
         tls: https,
     });
-    if spec.tarpit {
-        tasks.spawn(tarpit::serve(listener));
+    if let Some(kind) = spec.hostile {
+        let acceptor = if https {
+            Some(TlsAcceptor::from(http1_only(tls::device_tls(
+                spec.hostname,
+                spec.model,
+                unit.serial,
+            )?)))
+        } else {
+            None
+        };
+        tasks.spawn(hostile::serve(kind, listener, acceptor));
     } else {
         let router = http_admin::router(spec, unit.serial, state.clone(), https);
         let acceptor = if https {
@@ -272,7 +298,8 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         tasks.spawn(serve::serve_http(listener, router, acceptor));
     }
 
-    // A telnet console on 23: the tarpit declares one, the DVR hides one.
+    // A telnet console on 23: the hostile products declare one, the DVR
+    // hides one.
     let telnet_console = match spec.telnet {
         TelnetConsole::Backdoor { username, password } => Some(telnet::Console {
             hostname: spec.hostname,
@@ -282,7 +309,7 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         }),
         TelnetConsole::None => None,
     };
-    if spec.tarpit || telnet_console.is_some() {
+    if spec.hostile.is_some() || telnet_console.is_some() {
         let listener = bind("device port 23").await?;
         services.push(SimService {
             device_port: 23,
@@ -290,17 +317,19 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
             local: local_addr(&listener, "device telnet")?,
             tls: false,
         });
-        match telnet_console {
-            Some(console) if !spec.tarpit => tasks.spawn(telnet::serve(listener, console)),
-            _ => tasks.spawn(tarpit::serve(listener)),
+        match (spec.hostile, telnet_console) {
+            (Some(kind), _) => tasks.spawn(hostile::serve(kind, listener, None)),
+            (None, Some(console)) => tasks.spawn(telnet::serve(listener, console)),
+            (None, None) => {}
         }
     }
 
     // The manufacturer's website.
     let listener = bind("the manufacturer's website").await?;
     let website_local = local_addr(&listener, "website")?;
-    if spec.tarpit {
-        tasks.spawn(tarpit::serve(listener));
+    if let Some(kind) = spec.hostile {
+        let acceptor = TlsAcceptor::from(http1_only(pki.server_config));
+        tasks.spawn(hostile::serve(kind, listener, Some(acceptor)));
     } else {
         let router = website::router(website::Site::new(spec, support_end));
         let acceptor = TlsAcceptor::from(pki.server_config);
