@@ -89,6 +89,10 @@ pub struct RunArgs {
     /// An earlier report.json of the same model: the support period must not have shrunk.
     #[arg(long)]
     pub previous_report: Option<PathBuf>,
+    /// Assessor attestations (schemas/attestation.schema.json) for the test cases
+    /// that need human judgement; without one such a test case is INCONCLUSIVE.
+    #[arg(long)]
+    pub attestations: Option<PathBuf>,
     /// Read feature files from this folder instead of the built-in ones.
     #[arg(long)]
     pub features: Option<PathBuf>,

@@ -140,6 +140,61 @@ pub struct Profile {
     pub ixit: Ixit,
     pub units: Vec<Unit>,
     pub operator_hooks: OperatorHooks,
+    /// The IoT Security Foundation compliance class the manufacturer assessed
+    /// the product at, if it declares one.
+    pub risk_class: Option<RiskClass>,
+}
+
+/// An IoT Security Foundation compliance class, 0–4: the confidentiality,
+/// integrity and availability levels a product's risk assessment calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct RiskClass(u8);
+
+/// A security level of the IoTSF classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecurityLevel {
+    Basic,
+    Medium,
+    High,
+}
+
+impl RiskClass {
+    /// The lowest class the IoTSF says EN 303 645 and the UK Code of Practice demand.
+    pub const MINIMUM_FOR_EN303645: RiskClass = RiskClass(1);
+
+    pub fn new(class: u8) -> Option<RiskClass> {
+        (class <= 4).then_some(RiskClass(class))
+    }
+
+    pub fn number(self) -> u8 {
+        self.0
+    }
+
+    /// (confidentiality, integrity, availability).
+    pub fn levels(self) -> (SecurityLevel, SecurityLevel, SecurityLevel) {
+        use SecurityLevel::*;
+        match self.0 {
+            0 => (Basic, Basic, Basic),
+            1 => (Basic, Medium, Medium),
+            2 => (Medium, Medium, High),
+            3 => (High, Medium, High),
+            _ => (High, High, High),
+        }
+    }
+}
+
+impl TryFrom<u8> for RiskClass {
+    type Error = String;
+    fn try_from(n: u8) -> Result<Self, String> {
+        RiskClass::new(n).ok_or_else(|| format!("compliance class {n} is not 0-4"))
+    }
+}
+impl From<RiskClass> for u8 {
+    fn from(c: RiskClass) -> u8 {
+        c.0
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -249,6 +304,316 @@ pub struct Ixit {
     pub auth_mechanisms: Vec<AuthMechanism>,
     pub user_info: UserInfo,
     pub interfaces: Vec<Interface>,
+    /// IXIT 7-UpdMech.
+    #[serde(default)]
+    pub update_mechanisms: Vec<UpdateMechanism>,
+    /// IXIT 10-SecParam.
+    #[serde(default)]
+    pub security_parameters: Vec<SecurityParameter>,
+    /// IXIT 11-ComMech.
+    #[serde(default)]
+    pub communications: Vec<CommunicationMechanism>,
+    /// IXIT 15-Intf, physical part.
+    #[serde(default)]
+    pub physical_interfaces: Vec<PhysicalInterface>,
+    /// IXIT 20-SecBoot.
+    #[serde(default)]
+    pub secure_boot: Option<SecureBoot>,
+    /// IXIT 25-DelFunc.
+    #[serde(default)]
+    pub deletion_functions: Vec<DeletionFunction>,
+}
+
+/// How a mechanism resists repeated guessing (IXIT 1-AuthMech).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BruteForceMethod {
+    Lockout,
+    RateLimit,
+    Backoff,
+    None,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BruteForceLimit {
+    pub method: BruteForceMethod,
+    /// Failures in a row after which the mechanism locks or slows down.
+    #[serde(default)]
+    pub max_consecutive_failures: Option<u32>,
+}
+
+/// Transport protection of a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Protection {
+    #[serde(rename = "none")]
+    None,
+    #[serde(rename = "tls-1.0")]
+    Tls10,
+    #[serde(rename = "tls-1.1")]
+    Tls11,
+    #[serde(rename = "tls-1.2")]
+    Tls12,
+    #[serde(rename = "tls-1.3")]
+    Tls13,
+    #[serde(rename = "dtls-1.0")]
+    Dtls10,
+    #[serde(rename = "dtls-1.2")]
+    Dtls12,
+    #[serde(rename = "dtls-1.3")]
+    Dtls13,
+    #[serde(rename = "ssh-2")]
+    Ssh2,
+    #[serde(rename = "ipsec")]
+    Ipsec,
+    #[serde(rename = "oscore")]
+    Oscore,
+    #[serde(rename = "other")]
+    Other,
+}
+
+impl Protection {
+    /// Is this a current secure protocol version? `None` for `other`, which
+    /// needs an assessor's judgement.
+    pub fn is_current(self) -> Option<bool> {
+        use Protection::*;
+        match self {
+            Tls12 | Tls13 | Dtls12 | Dtls13 | Ssh2 | Ipsec | Oscore => Some(true),
+            None | Tls10 | Tls11 | Dtls10 => Some(false),
+            Other => Option::None,
+        }
+    }
+}
+
+/// What a communication mechanism carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payload {
+    Credentials,
+    CriticalSecurityParameters,
+    PersonalData,
+    SensitivePersonalData,
+    Telemetry,
+    Configuration,
+    Software,
+    Other,
+}
+
+/// IXIT 11-ComMech: one way the device talks to something else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunicationMechanism {
+    pub id: String,
+    pub description: String,
+    #[serde(default)]
+    pub peer: Option<String>,
+    pub protection: Protection,
+    #[serde(default)]
+    pub carries: Vec<Payload>,
+    /// Reachable from outside the local network (true unless declared otherwise).
+    #[serde(default = "yes")]
+    pub remote: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateDelivery {
+    Network,
+    Local,
+}
+
+/// Where an update's signature is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateVerifier {
+    Device,
+    CompanionApp,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureAlgorithm {
+    Ed25519,
+    Ed448,
+    EcdsaP256Sha256,
+    EcdsaP384Sha384,
+    RsaPss2048Sha256,
+    RsaPss3072Sha256,
+    #[serde(rename = "rsa-pkcs1v15-2048-sha256")]
+    RsaPkcs1v15With2048Sha256,
+    #[serde(rename = "rsa-pkcs1v15-1024-sha1")]
+    RsaPkcs1v15With1024Sha1,
+    HmacSha256,
+    Sha256Checksum,
+    Md5Checksum,
+    Crc32,
+}
+
+impl SignatureAlgorithm {
+    /// Asymmetric signatures with current key sizes and hashes. Checksums and
+    /// a MAC under a key every unit shares prove nothing about the source.
+    pub fn is_current_practice(self) -> bool {
+        use SignatureAlgorithm::*;
+        matches!(
+            self,
+            Ed25519
+                | Ed448
+                | EcdsaP256Sha256
+                | EcdsaP384Sha384
+                | RsaPss2048Sha256
+                | RsaPss3072Sha256
+                | RsaPkcs1v15With2048Sha256
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateControl {
+    Enable,
+    Disable,
+    Postpone,
+}
+
+/// IXIT 7-UpdMech: one way software updates reach the device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMechanism {
+    pub id: String,
+    pub description: String,
+    pub delivery: UpdateDelivery,
+    pub verified_by: UpdateVerifier,
+    #[serde(default)]
+    pub signature_algorithm: Option<SignatureAlgorithm>,
+    /// Transport protection when updates are fetched over a network.
+    #[serde(default)]
+    pub channel: Option<Protection>,
+    #[serde(default)]
+    pub automatic: bool,
+    #[serde(default)]
+    pub notifications: bool,
+    #[serde(default)]
+    pub enabled_by_default: Option<bool>,
+    #[serde(default)]
+    pub user_controls: Vec<UpdateControl>,
+    #[serde(default)]
+    pub checks_after_start: bool,
+    #[serde(default)]
+    pub check_interval_hours: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParameterPurpose {
+    UpdateIntegrity,
+    ServiceCommunication,
+    DeviceIdentity,
+    UserAuthentication,
+    DataEncryption,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Storage {
+    SecureElement,
+    Tee,
+    Encrypted,
+    Plain,
+    NotPersistent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParameterGeneration {
+    Csprng,
+    KeyedHash,
+    Derived,
+    Fixed,
+    Counter,
+    Other,
+}
+
+/// IXIT 10-SecParam: a security parameter (key, credential, identity).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityParameter {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Critical: its disclosure or change would break the device's security.
+    pub critical: bool,
+    #[serde(default)]
+    pub purposes: Vec<ParameterPurpose>,
+    pub storage: Storage,
+    #[serde(default)]
+    pub hard_coded: bool,
+    pub unique_per_device: bool,
+    pub generation: ParameterGeneration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhysicalKind {
+    Uart,
+    Jtag,
+    Swd,
+    Usb,
+    SdCard,
+    Button,
+    Other,
+}
+
+/// IXIT 15-Intf, physical part.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhysicalInterface {
+    pub name: String,
+    pub kind: PhysicalKind,
+    pub physically_accessible: bool,
+    pub debug: bool,
+    pub disabled_in_software: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// IXIT 20-SecBoot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecureBoot {
+    pub verifies_software: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletionScope {
+    Device,
+    AssociatedServices,
+}
+
+/// IXIT 25-DelFunc.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionFunction {
+    pub id: String,
+    pub description: String,
+    pub scope: DeletionScope,
+}
+
+/// Where a user can read the model designation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesignationPlace {
+    Label,
+    DeviceUi,
+    CompanionApp,
+    Packaging,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,6 +645,12 @@ pub struct AuthMechanism {
     pub security_guarantees: Option<String>,
     #[serde(default)]
     pub cryptographic_details: Option<String>,
+    /// How the user changes the authentication value.
+    #[serde(default)]
+    pub change_mechanism: Option<String>,
+    /// Structured brute-force limits, read by the conceptual 5.1-5 check.
+    #[serde(default)]
+    pub brute_force: Option<BruteForceLimit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,6 +723,8 @@ pub struct UserInfo {
     pub privacy_notice_url: Option<String>,
     #[serde(default)]
     pub secure_setup_url: Option<String>,
+    #[serde(default)]
+    pub model_designation_shown_on: Vec<DesignationPlace>,
 }
 
 impl UserInfo {
@@ -411,6 +784,12 @@ pub struct Interface {
     pub login: Option<LoginMethod>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Can security-relevant configuration be changed through it?
+    #[serde(default)]
+    pub changes_configuration: Option<bool>,
+    /// Why it serves without authentication, when no mechanism guards it.
+    #[serde(default)]
+    pub unauthenticated_use: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -479,6 +858,8 @@ struct RawProfile {
     units: Vec<Unit>,
     #[serde(default)]
     operator_hooks: OperatorHooks,
+    #[serde(default)]
+    risk_class: Option<RiskClass>,
 }
 
 mod date_format {
@@ -588,6 +969,7 @@ impl Profile {
             ixit: raw.ixit,
             units: raw.units,
             operator_hooks: raw.operator_hooks,
+            risk_class: raw.risk_class,
         })
     }
 

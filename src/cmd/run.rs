@@ -8,6 +8,7 @@ use anyhow::Context;
 use iotmark_adapters::evidence::EvidenceLog;
 use iotmark_adapters::probe::ProbeConfig;
 use iotmark_adapters::profile::Profile;
+use iotmark_steps::attestation::Attestations;
 use iotmark_steps::catalogue::Scheme;
 use iotmark_steps::report::{self, Report};
 use iotmark_steps::runner::{self, ScenarioResult};
@@ -72,6 +73,14 @@ pub fn previous_report(path: &Path) -> anyhow::Result<PreviousReport> {
 }
 
 pub async fn execute(plan: RunPlan<'_>) -> anyhow::Result<RunOutput> {
+    execute_with(plan, Attestations::none()).await
+}
+
+/// [`execute`] with assessor attestations for the test cases that need them.
+pub async fn execute_with(
+    plan: RunPlan<'_>,
+    attestations: Attestations,
+) -> anyhow::Result<RunOutput> {
     let catalogue = super::catalogue_arg(plan.features)?;
     let config = probe_config(plan.probe, plan.device)?;
     std::fs::create_dir_all(plan.out)
@@ -92,6 +101,7 @@ pub async fn execute(plan: RunPlan<'_>) -> anyhow::Result<RunOutput> {
         now: started,
         previous: plan.previous,
         scenario_timeout: Duration::from_secs(plan.probe.scenario_timeout.max(1)),
+        attestations,
     });
     let show = plan.progress;
     let progress = move |r: &ScenarioResult| {
@@ -146,18 +156,33 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
             profile.product.model
         );
     }
-    let out = execute(RunPlan {
-        profile,
-        device: &args.device,
-        scheme,
-        out: &args.out,
-        probe: &args.probe,
-        previous,
-        features: args.features.as_deref(),
-        unit: args.unit,
-        progress: text,
-    })
+    let attestations = match args.attestations.as_deref() {
+        Some(path) => Attestations::load(path)?,
+        None => Attestations::none(),
+    };
+    let out = execute_with(
+        RunPlan {
+            profile,
+            device: &args.device,
+            scheme,
+            out: &args.out,
+            probe: &args.probe,
+            previous,
+            features: args.features.as_deref(),
+            unit: args.unit,
+            progress: text,
+        },
+        attestations,
+    )
     .await?;
+    let awaiting = report::awaiting_attestation(&out.report);
+    if !awaiting.is_empty() {
+        eprintln!(
+            "{} test case(s) await an assessor attestation: {}",
+            awaiting.len(),
+            awaiting.join(", ")
+        );
+    }
     match args.format {
         Format::Json => output::print_json(&out.report)?,
         Format::Text => {

@@ -3,6 +3,7 @@
 //! reports a run writes.
 
 pub mod analysis;
+pub mod attestation;
 pub mod catalogue;
 pub mod defs;
 pub mod dictionary;

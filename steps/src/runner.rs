@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use iotmark_adapters::profile::{Conditions, Support};
 use serde::Serialize;
 
-use crate::catalogue::{Catalogue, CatalogueScenario, Kind, Scheme};
+use crate::catalogue::{Catalogue, CatalogueScenario, Scheme, Status};
 use crate::defs::Registry;
-use crate::verdict::Verdict;
+use crate::verdict::{How, Verdict};
 use crate::world::{RunContext, StepError, World};
 
 /// A declaration the run must refuse (exit 2): it contradicts the rules for
@@ -67,7 +67,8 @@ pub struct ScenarioResult {
 }
 
 /// Check the ICS against the catalogue: N/A is only allowed for a conditional
-/// provision whose condition does not hold, and every provision the scheme
+/// provision whose condition does not hold (checked for every provision the
+/// catalogue knows, whichever scheme runs), and every provision the scheme
 /// selects needs an ICS entry.
 pub fn check_declaration(
     ctx: &RunContext,
@@ -76,7 +77,12 @@ pub fn check_declaration(
 ) -> Result<(), Vec<DeclarationError>> {
     let file = ctx.profile.source.display().to_string();
     let mut errors = Vec::new();
-    for entry in catalogue.provisions(scheme) {
+    let selected: Vec<String> = catalogue
+        .provisions(scheme)
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for entry in catalogue.provisions(Scheme::En303645Full) {
         let path = format!("/ics/{}", entry.id);
         let ics = ctx
             .profile
@@ -85,6 +91,9 @@ pub fn check_declaration(
             .find(|(id, _)| id.as_str() == entry.id)
             .map(|(_, e)| e);
         let Some(ics) = ics else {
+            if !selected.contains(&entry.id) {
+                continue;
+            }
             errors.push(DeclarationError {
                 file: file.clone(),
                 path,
@@ -175,14 +184,56 @@ pub async fn run(
     progress: &(dyn Fn(&ScenarioResult) + Sync),
 ) -> Result<Vec<ScenarioResult>, Vec<DeclarationError>> {
     check_declaration(&ctx, catalogue, scheme)?;
+    check_attestations(&ctx, catalogue)?;
     let registry = Registry::get();
+    let recommended: Arc<Vec<String>> = Arc::new(
+        catalogue
+            .provisions(Scheme::En303645Full)
+            .into_iter()
+            .filter(|p| p.status == Status::Recommended)
+            .map(|p| p.id)
+            .collect(),
+    );
     let mut results = Vec::new();
     for s in catalogue.select(scheme) {
-        let result = run_scenario(&ctx, catalogue, s, registry).await;
+        let result = run_scenario(&ctx, catalogue, s, registry, &recommended).await;
         progress(&result);
         results.push(result);
     }
     Ok(results)
+}
+
+/// The attestation file must fit the catalogue and the product (exit 2 if not).
+fn check_attestations(
+    ctx: &RunContext,
+    catalogue: &Catalogue,
+) -> Result<(), Vec<DeclarationError>> {
+    ctx.attestations
+        .check(catalogue, &ctx.profile, ctx.today())
+        .map_err(|e| {
+            let file = ctx
+                .attestations
+                .source
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            if e.issues().is_empty() {
+                vec![DeclarationError {
+                    file,
+                    path: "/".into(),
+                    detail: e.to_string(),
+                }]
+            } else {
+                e.issues()
+                    .iter()
+                    .map(|i| DeclarationError {
+                        file: file.clone(),
+                        path: i.path.clone(),
+                        detail: i.message.clone(),
+                    })
+                    .collect()
+            }
+        })
 }
 
 async fn run_scenario(
@@ -190,6 +241,7 @@ async fn run_scenario(
     catalogue: &Catalogue,
     s: &CatalogueScenario,
     registry: &Registry,
+    recommended: &Arc<Vec<String>>,
 ) -> ScenarioResult {
     let feature = catalogue.feature_of(s);
     let started = Instant::now();
@@ -238,7 +290,7 @@ async fn run_scenario(
         .iter()
         .find(|(id, _)| **id == s.meta.provision)
         .map(|(_, e)| e);
-    if s.meta.kind == Kind::Conceptual {
+    if s.meta.kind.reads_design() {
         if let Some(e) = ics.filter(|e| e.support == Support::No) {
             result.verdict = Verdict::Fail;
             result.steps = skipped(StepStatus::Skipped, None);
@@ -254,10 +306,41 @@ async fn run_scenario(
         }
     }
 
+    if s.meta.how == How::Assessor {
+        // The steps of an assessor scenario describe what a person checks; no
+        // code runs them. The verdict is the attested one, or none at all.
+        match ctx.attestations.get(&s.meta.test_case) {
+            Some(a) => {
+                let verdict = Verdict::from(a.verdict);
+                result.verdict = verdict;
+                result.reason = a.reason();
+                result.steps = skipped(
+                    if verdict == Verdict::Pass {
+                        StepStatus::Passed
+                    } else {
+                        StepStatus::Failed
+                    },
+                    Some(result.reason.clone()),
+                );
+            }
+            None => {
+                result.verdict = Verdict::Inconclusive;
+                result.reason = format!(
+                    "no assessor attestation for test case {}: a person must judge it (give one with --attestations)",
+                    s.meta.test_case
+                );
+                result.steps = skipped(StepStatus::Inconclusive, Some(result.reason.clone()));
+            }
+        }
+        result.duration = started.elapsed();
+        return result;
+    }
+
     let context = format!("{} line {}", s.meta.test_case, result.line);
     let ev = ctx.evidence.scope(&context);
     let first_seq = ctx.evidence.len();
     let mut world = World::new(Arc::clone(ctx), ev);
+    world.recommended = Arc::clone(recommended);
     let deadline = started + ctx.scenario_timeout;
     let mut outcome: Option<StepError> = None;
     for st in &all_steps {

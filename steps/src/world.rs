@@ -8,6 +8,7 @@ use iotmark_adapters::evidence::{Evidence, EvidenceLog};
 use iotmark_adapters::profile::Profile;
 
 use crate::analysis::text::FoundDate;
+use crate::attestation::Attestations;
 use crate::dictionary::DictionaryEntry;
 
 /// An earlier assessment of the same model, for the "never shortened" check.
@@ -31,6 +32,8 @@ pub struct RunContext {
     pub previous: Option<PreviousReport>,
     /// Longest a scenario may take before it is INCONCLUSIVE.
     pub scenario_timeout: Duration,
+    /// Assessors' verdicts for the test cases that need human judgement.
+    pub attestations: Attestations,
 }
 
 impl RunContext {
@@ -76,6 +79,8 @@ pub struct World {
     pub dates: Vec<FoundDate>,
     /// What passing steps observed, for the PASS reason.
     pub notes: Vec<String>,
+    /// The recommended provisions of the catalogue (for 4-1).
+    pub recommended: Arc<Vec<String>>,
 }
 
 impl World {
@@ -88,6 +93,7 @@ impl World {
             page: None,
             dates: Vec::new(),
             notes: Vec::new(),
+            recommended: Arc::new(Vec::new()),
         }
     }
 

@@ -156,7 +156,7 @@ async fn user_information(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
-fn public_web_address(url: &str) -> Result<(), String> {
+pub(super) fn public_web_address(url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))

@@ -73,7 +73,7 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding
 <p>Scheme <strong>{scheme}</strong>; overall result <strong>{verdict}</strong>.</p>
 <p>Firmware {firmware}; device {device}; tested {started} to {finished}; iotmark {version}.</p>
 <p>Support period ends {support_end}; security issues are reported via <a href="{contact}">{contact}</a>.</p>
-<h2>Requirements</h2>
+{risk}<h2>Requirements</h2>
 <ul>
 {reqs}</ul>
 <h2>Test cases</h2>
@@ -97,6 +97,11 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding
         version = escape(&r.tool.version),
         support_end = escape(&r.support_end),
         contact = escape(&r.disclosure_contact),
+        risk = r
+            .risk_class
+            .as_ref()
+            .map(|c| format!("<p>{}</p>\n", escape(&c.summary)))
+            .unwrap_or_default(),
         records = r.evidence.records,
         evidence_file = escape(&r.evidence.file),
         head = escape(&r.evidence.head),

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use iotmark_adapters::profile::{RiskClass, SecurityLevel};
+
 use crate::catalogue::{provision_order, Scheme, Status};
 use crate::runner::ScenarioResult;
 use crate::verdict::{Conformance, How, Verdict};
@@ -101,6 +103,46 @@ pub struct Summary {
     pub inconclusive: usize,
 }
 
+/// A declared IoTSF compliance class and the levels it stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RiskClassReport {
+    pub class: u8,
+    pub confidentiality: SecurityLevel,
+    pub integrity: SecurityLevel,
+    pub availability: SecurityLevel,
+    /// One sentence for people, including whether the class reaches the
+    /// minimum the IoTSF associates with EN 303 645.
+    pub summary: String,
+}
+
+impl RiskClassReport {
+    pub fn new(class: RiskClass) -> RiskClassReport {
+        let (c, i, a) = class.levels();
+        let min = RiskClass::MINIMUM_FOR_EN303645;
+        let level = |l: SecurityLevel| format!("{l:?}").to_lowercase();
+        let mut summary = format!(
+            "Declared IoT Security Foundation compliance class {} (confidentiality {}, integrity {}, availability {}).",
+            class.number(),
+            level(c),
+            level(i),
+            level(a)
+        );
+        if class < min {
+            summary.push_str(&format!(
+                " Below class {}, the minimum the IoTSF associates with EN 303 645.",
+                min.number()
+            ));
+        }
+        RiskClassReport {
+            class: class.number(),
+            confidentiality: c,
+            integrity: i,
+            availability: a,
+            summary,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvidenceSummary {
     pub file: String,
@@ -127,6 +169,9 @@ pub struct Report {
     pub disclosure_contact: String,
     pub requirements: Vec<RequirementReport>,
     pub provisions: Vec<ProvisionReport>,
+    /// The IoT Security Foundation compliance class the manufacturer declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_class: Option<RiskClassReport>,
     /// Counts of test-case verdicts.
     pub summary: Summary,
     pub evidence: EvidenceSummary,
@@ -237,6 +282,7 @@ pub fn build(
             continue;
         }
         let mut provs: Vec<String> = cases.iter().map(|r| r.meta.provision.to_string()).collect();
+        provs.sort_by_key(|p| provision_order(p));
         provs.dedup();
         // A requirement's verdict is that of its test cases, not of single scenarios.
         let verdict = Verdict::combine(provisions.iter().flat_map(|p| {
@@ -283,6 +329,7 @@ pub fn build(
         disclosure_contact: p.ixit.user_info.disclosure_policy_url.clone(),
         requirements,
         provisions,
+        risk_class: p.risk_class.map(RiskClassReport::new),
         summary,
         evidence: EvidenceSummary {
             file: "evidence.jsonl".into(),
@@ -290,6 +337,17 @@ pub fn build(
             head: ctx.evidence.head(),
         },
     }
+}
+
+/// Test cases left to an assessor that no attestation decided.
+pub fn awaiting_attestation(report: &Report) -> Vec<String> {
+    report
+        .provisions
+        .iter()
+        .flat_map(|p| p.test_cases.iter())
+        .filter(|t| t.how == How::Assessor && t.verdict == Verdict::Inconclusive)
+        .map(|t| t.id.clone())
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]

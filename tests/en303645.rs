@@ -1,0 +1,475 @@
+//! End-to-end tests of the full ETSI EN 303 645 catalogue: the catalogue
+//! against the reference list, the `en303645` schemes on the good camera with
+//! and without assessor attestations, declaration errors, the IXIT checks, and
+//! the README's coverage table.
+
+// Helpers here run only inside tests: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use util::*;
+
+fn attestations(name: &str) -> PathBuf {
+    repo()
+        .join("examples/attestations")
+        .join(format!("{name}.json"))
+}
+
+/// `iotmark run` on sim:good-camera with the given profile and scheme.
+fn run_camera(profile: &Path, scheme: &str, out: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<String> = [
+        "run",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--device",
+        "sim:good-camera",
+        "--scheme",
+        scheme,
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    iotmark(args)
+}
+
+fn catalogue(scheme: &str) -> Value {
+    let run = iotmark(["catalogue", "--scheme", scheme, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json()
+}
+
+/// test case -> how, from a report or a catalogue.
+fn hows(doc: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for p in doc["provisions"].as_array().unwrap() {
+        for t in p["test_cases"].as_array().unwrap() {
+            out.insert(
+                t["id"].as_str().unwrap().to_string(),
+                t["how"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn full_catalogue_lists_the_reference_provisions_and_test_cases() {
+    let text =
+        std::fs::read_to_string(repo().join("steps/data/en303645-v2.1.1-provisions.csv")).unwrap();
+    let c = catalogue("en303645-full");
+    let provisions = c["provisions"].as_array().unwrap();
+    assert_eq!(provisions.len(), 68);
+    assert_eq!(c["test_cases"], 109);
+    let mut lines = text.lines();
+    lines.next();
+    let mut n = 0;
+    for (line, p) in lines.zip(provisions) {
+        // id,status,... where a quoted status holds a comma: R C(9,12).
+        let (id, rest) = line.split_once(',').unwrap();
+        let status = if let Some(q) = rest.strip_prefix('"') {
+            q.split('"').next().unwrap()
+        } else {
+            rest.split(',').next().unwrap()
+        };
+        assert_eq!(p["id"], id);
+        assert_eq!(p["status_code"], status, "{id}");
+        assert_eq!(
+            p["status"],
+            if status.starts_with('M') {
+                "mandatory"
+            } else {
+                "recommended"
+            }
+        );
+        assert_eq!(p["standard"], "en303645-v2.1.1");
+        assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()), "{id}");
+        n += 1;
+    }
+    assert_eq!(n, 68);
+    let kinds: Vec<&str> = provisions
+        .iter()
+        .flat_map(|p| p["test_cases"].as_array().unwrap())
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "conceptual").count(), 62);
+    assert_eq!(kinds.iter().filter(|k| **k == "functional").count(), 46);
+    assert_eq!(kinds.iter().filter(|k| **k == "mixed").count(), 1);
+
+    let mandatory = catalogue("en303645");
+    assert!(mandatory["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["status"] == "mandatory"));
+}
+
+#[test]
+fn good_camera_is_conformant_with_its_attestations() {
+    let dir = tempfile::tempdir().unwrap();
+    let att = attestations("good-camera");
+    for scheme in ["en303645", "en303645-full"] {
+        let run = run_camera(
+            &profile("good-camera"),
+            scheme,
+            &dir.path().join(scheme),
+            &["--attestations", att.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 0, "{scheme}: {}\n{}", run.stderr, run.stdout);
+        let r = run.json();
+        assert_schema_valid("report.schema.json", &r);
+        assert_eq!(r["verdict"], "conformant");
+        assert_eq!(r["risk_class"]["class"], 2);
+        let how = hows(&r);
+        for (case, verdict) in case_verdicts(&r) {
+            assert!(
+                verdict == "PASS" || verdict == "NOT_APPLICABLE",
+                "{scheme} {case}: {verdict}"
+            );
+            if how[&case] == "assessor" && verdict == "PASS" {
+                let text = r.to_string();
+                assert!(text.contains("attested by Morgan Ellis (Lead assessor)"));
+            }
+        }
+    }
+}
+
+#[test]
+fn without_attestations_the_assessor_cases_are_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_camera(&profile("good-camera"), "en303645", dir.path(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(r["verdict"], "inconclusive");
+    let how = hows(&r);
+    let verdicts = case_verdicts(&r);
+    let mut waiting = 0;
+    for (case, verdict) in &verdicts {
+        if how[case] == "assessor" && verdict != "NOT_APPLICABLE" {
+            assert_eq!(verdict, "INCONCLUSIVE", "{case}");
+            assert!(
+                run.stderr.contains(case.as_str()),
+                "stderr names {case}: {}",
+                run.stderr
+            );
+            waiting += 1;
+        } else {
+            assert_ne!(verdict, "INCONCLUSIVE", "{case}");
+        }
+    }
+    assert!(waiting > 0);
+    assert!(r
+        .to_string()
+        .contains("no assessor attestation for test case"));
+    assert!(run.stderr.contains(&format!(
+        "{waiting} test case(s) await an assessor attestation"
+    )));
+}
+
+#[test]
+fn not_applicable_on_an_unconditional_provision_is_refused_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    // A mandatory and a recommended provision without conditions; the
+    // recommended one is refused even when the scheme leaves it out.
+    for (id, scheme) in [
+        ("5.5-1", "en303645"),
+        ("5.6-5", "en303645"),
+        ("4-1", "uk-psti"),
+    ] {
+        let path = edited_profile("good-camera", dir.path(), "na.json", |p| {
+            p["ics"][id] =
+                json!({"support": "N/A", "detail": "We consider this does not apply to us."});
+        });
+        let run = run_camera(&path, scheme, &dir.path().join("out"), &[]);
+        assert_eq!(run.code, 2, "{id}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("/ics/{id}/support")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("na.json"), "{}", run.stderr);
+    }
+    // N/A on a conditional provision whose condition holds is refused too.
+    let path = edited_profile("good-camera", dir.path(), "na.json", |p| {
+        p["ics"]["5.3-7"] = json!({"support": "N/A", "detail": "Updates are signed elsewhere."});
+    });
+    let run = run_camera(&path, "en303645", &dir.path().join("out"), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("/ics/5.3-7/support"), "{}", run.stderr);
+}
+
+#[test]
+fn unjustified_recommendations_fail_4_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let att = attestations("good-camera");
+    type Edit = fn(&mut Value);
+    let flaws: [(&str, Edit); 2] = [
+        // A recommendation the ICS does not mention at all.
+        ("recommendation(s) 5.9-1", |p| {
+            p["ics"].as_object_mut().unwrap().remove("5.9-1");
+        }),
+        // One declared not met, with no real justification.
+        ("/ics/5.6-9 (not met)", |p| {
+            p["ics"]["5.6-9"] = json!({"support": "N", "detail": "no"});
+        }),
+    ];
+    for (needle, edit) in flaws {
+        let path = edited_profile("good-camera", dir.path(), "gaps.json", edit);
+        let run = run_camera(
+            &path,
+            "en303645",
+            &dir.path().join("gaps"),
+            &["--attestations", att.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let r = run.json();
+        let v = case_verdicts(&r);
+        assert_eq!(v["4-1-1"], "FAIL");
+        assert!(r.to_string().contains(needle), "{needle}");
+        // Every other test case still passes.
+        assert_eq!(v.values().filter(|v| *v == "FAIL").count(), 1, "{v:?}");
+    }
+
+    // A justified gap is fine.
+    let path = edited_profile("good-camera", dir.path(), "justified.json", |p| {
+        p["ics"]["5.6-9"] = json!({"support": "N", "detail": "The firmware is built by a two-person team without a formal secure development process; one is being adopted for the next model."});
+    });
+    let run = run_camera(
+        &path,
+        "en303645",
+        &dir.path().join("ok"),
+        &["--attestations", att.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Each IXIT flaw fails exactly the test case that reads it.
+#[test]
+fn ixit_flaws_fail_their_test_cases() {
+    type Edit = fn(&mut Value);
+    // (test case, scheme, flaw); a flaw in a shared table may fail more than
+    // one test case, listed in `also`.
+    let cases: [(&str, &str, Edit); 12] = [
+        ("5.1-3-1", "en303645", |p| {
+            p["ixit"]["interfaces"][0]["protocol"] = json!("http");
+        }),
+        ("5.1-5-1", "en303645", |p| {
+            p["ixit"]["auth_mechanisms"][0]["brute_force"]["max_consecutive_failures"] =
+                json!(1000);
+        }),
+        ("5.3-2-1", "en303645", |p| {
+            p["ixit"]["update_mechanisms"][0]["channel"] = json!("none");
+        }),
+        ("5.3-7-1", "en303645", |p| {
+            p["ixit"]["update_mechanisms"][0]["signature_algorithm"] = json!("md5-checksum");
+        }),
+        ("5.3-9-1", "en303645-full", |p| {
+            p["ixit"]["update_mechanisms"][0]["verified_by"] = json!("companion-app");
+        }),
+        ("5.3-6-1", "en303645-full", |p| {
+            p["ixit"]["update_mechanisms"][0]["user_controls"] = json!(["disable"]);
+        }),
+        ("5.4-1-1", "en303645", |p| {
+            p["ixit"]["security_parameters"][0]["storage"] = json!("plain");
+        }),
+        ("5.4-3-1", "en303645", |p| {
+            p["ixit"]["security_parameters"][1]["hard_coded"] = json!(true);
+        }),
+        ("5.4-4-1", "en303645", |p| {
+            p["ixit"]["security_parameters"][1]["unique_per_device"] = json!(false);
+        }),
+        ("5.8-2-1", "en303645", |p| {
+            p["ixit"]["communications"][0]["protection"] = json!("tls-1.1");
+        }),
+        ("5.6-1-1", "en303645", |p| {
+            p["ixit"]["interfaces"].as_array_mut().unwrap().push(json!({
+                "name": "mystery", "protocol": "other", "port": 9999, "enabled": true,
+                "unauthenticated_use": "none given", "changes_configuration": false
+            }));
+        }),
+        ("5.11-1-1", "en303645", |p| {
+            p["ixit"]["deletion_functions"][0]["scope"] = json!("associated-services");
+        }),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let att = attestations("good-camera");
+    for (case, scheme, edit) in cases {
+        let path = edited_profile("good-camera", dir.path(), "flawed.json", edit);
+        let run = run_camera(
+            &path,
+            scheme,
+            &dir.path().join(case),
+            &["--attestations", att.to_str().unwrap()],
+        );
+        // A failed recommendation leaves the product conformant.
+        let exit = if scheme == "en303645" { 1 } else { 0 };
+        assert_eq!(run.code, exit, "{case}: {}", run.stderr);
+        let r = run.json();
+        let failed: Vec<String> = case_verdicts(&r)
+            .into_iter()
+            .filter(|(_, v)| v == "FAIL")
+            .map(|(c, _)| c)
+            .collect();
+        // Weak protection of the camera's cloud link also fails the general
+        // communication provisions that read the same mechanism.
+        let also: &[&str] = match case {
+            "5.8-2-1" => &["5.5-1-1", "5.5-7-1"],
+            _ => &[],
+        };
+        let mut want: Vec<String> = also.iter().map(|c| c.to_string()).collect();
+        want.push(case.to_string());
+        want.sort();
+        assert_eq!(failed, want, "{case}");
+        assert_eq!(hows(&r)[case], "ixit");
+    }
+}
+
+#[test]
+fn attestation_files_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(attestations("good-camera")).unwrap())
+            .unwrap();
+    // An attestation cannot decide an automated test case, and must be for this product.
+    doc["attestations"][0]["test_case"] = json!("5.1-1-2");
+    doc["product"]["firmware"] = json!("9.9.9");
+    doc["attestations"][1]["verdict"] = json!("PROBABLY");
+    let bad = dir.path().join("bad-attestations.json");
+    std::fs::write(&bad, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let run = run_camera(
+        &profile("good-camera"),
+        "en303645",
+        &dir.path().join("out"),
+        &["--attestations", bad.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad-attestations.json"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("/attestations/1/verdict"),
+        "{}",
+        run.stderr
+    );
+
+    doc["attestations"][1]["verdict"] = json!("FAIL");
+    std::fs::write(&bad, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let run = run_camera(
+        &profile("good-camera"),
+        "en303645",
+        &dir.path().join("out"),
+        &["--attestations", bad.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for needle in [
+        "/attestations/0/test_case",
+        "decided automatically",
+        "/product/firmware",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+
+    // An attested FAIL fails the product.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(attestations("good-camera")).unwrap())
+            .unwrap();
+    let idx = doc["attestations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|a| a["test_case"] == "5.13-1-2")
+        .unwrap();
+    doc["attestations"][idx]["verdict"] = json!("FAIL");
+    doc["attestations"][idx]["rationale"] =
+        json!("An over-long JSON body to the local API restarted the camera.");
+    let fail = dir.path().join("fail.json");
+    std::fs::write(&fail, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let run = run_camera(
+        &profile("good-camera"),
+        "en303645",
+        &dir.path().join("fail"),
+        &["--attestations", fail.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(case_verdicts(&r)["5.13-1-2"], "FAIL");
+    assert!(r.to_string().contains("restarted the camera"));
+}
+
+#[test]
+fn the_example_attestations_are_schema_valid() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(attestations("good-camera")).unwrap())
+            .unwrap();
+    assert_schema_valid("attestation.schema.json", &doc);
+}
+
+/// The coverage section of the README, computed from the catalogue.
+fn coverage_table(c: &Value) -> String {
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for p in c["provisions"].as_array().unwrap() {
+        for t in p["test_cases"].as_array().unwrap() {
+            let kind = t["kind"].as_str().unwrap().to_string();
+            let how = t["how"].as_str().unwrap().to_string();
+            *counts.entry((kind, how)).or_default() += 1;
+        }
+    }
+    let n = |kind: &str, how: &str| {
+        counts
+            .get(&(kind.to_string(), how.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    let total: usize = counts.values().sum();
+    let mut out = String::from(
+        "| kind | test cases | automated (probes the product) | IXIT-checked | assessor-only |\n|---|---|---|---|---|\n",
+    );
+    for kind in ["conceptual", "functional", "mixed"] {
+        let all = n(kind, "automated") + n(kind, "ixit") + n(kind, "assessor");
+        out.push_str(&format!(
+            "| {kind} | {all} | {} | {} | {} |\n",
+            n(kind, "automated"),
+            n(kind, "ixit"),
+            n(kind, "assessor")
+        ));
+    }
+    let sum = |how: &str| n("conceptual", how) + n("functional", how) + n("mixed", how);
+    out.push_str(&format!(
+        "| **all** | **{total}** | **{}** | **{}** | **{}** |\n",
+        sum("automated"),
+        sum("ixit"),
+        sum("assessor")
+    ));
+    let functional = n("functional", "automated")
+        + n("functional", "ixit")
+        + n("functional", "assessor")
+        + n("mixed", "automated")
+        + n("mixed", "assessor");
+    let automated = n("functional", "automated") + n("mixed", "automated");
+    out.push_str(&format!(
+        "\nOf the {functional} functional test cases (the mixed one included), {automated} are automated ({}%).\n",
+        automated * 100 / functional.max(1)
+    ));
+    out
+}
+
+#[test]
+fn readme_coverage_table_matches_the_catalogue() {
+    let table = coverage_table(&catalogue("en303645-full"));
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's coverage table is stale; it should read:\n\n{table}"
+    );
+}
