@@ -65,14 +65,24 @@ async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
+/// Power cycles made to clear lockouts, shared by concurrent attempts so one
+/// lockout costs one power cycle however many attempts saw it.
+#[derive(Debug, Default)]
+struct PowerCycles {
+    /// How many power cycles so far; an attempt that saw a lockout cycles the
+    /// unit only if nobody has done so since it started.
+    done: tokio::sync::Mutex<usize>,
+}
+
 /// Try one credential, power-cycling once if the device is locked out.
 async fn attempt(
     w: &World,
     target: &LoginTarget,
     credential: &Credential,
-    power_cycles: &mut usize,
+    cycles: &PowerCycles,
 ) -> Result<LoginOutcome, String> {
     let device = &w.ctx.device;
+    let seen = *cycles.done.lock().await;
     let first = device
         .try_login(&w.ev, target, credential)
         .await
@@ -80,10 +90,17 @@ async fn attempt(
     let LoginOutcome::LockedOut { detail } = first else {
         return Ok(first);
     };
-    device.power_cycle(&w.ev).await.map_err(|e| {
-        format!("{target} locked us out ({detail}) and the unit could not be power-cycled: {e}")
-    })?;
-    *power_cycles += 1;
+    {
+        let mut done = cycles.done.lock().await;
+        if *done == seen {
+            device.power_cycle(&w.ev).await.map_err(|e| {
+                format!(
+                    "{target} locked us out ({detail}) and the unit could not be power-cycled: {e}"
+                )
+            })?;
+            *done += 1;
+        }
+    }
     let second = device
         .try_login(&w.ev, target, credential)
         .await
@@ -96,38 +113,56 @@ async fn attempt(
     Ok(second)
 }
 
+/// Credentials tried at once on one interface. The device's probe stack still
+/// enforces its own concurrency and rate limits, so a real unit is never
+/// flooded; this only lets a sweep use what those limits allow.
+const PARALLEL_ATTEMPTS: usize = 8;
+
 async fn sweep(w: &mut World, _: Vec<String>) -> StepResult {
     let mut out = SweepOutcome::default();
     let dictionary = w.ctx.dictionary.clone();
     let targets = w.targets.clone();
+    let cycles = PowerCycles::default();
+    let world: &World = w;
     for target in &targets {
         let mut consecutive_errors = 0;
-        for entry in &dictionary {
-            out.attempts += 1;
-            match attempt(w, target, &entry.credential, &mut out.power_cycles).await {
-                Ok(LoginOutcome::Accepted) => {
-                    consecutive_errors = 0;
-                    out.accepted.push(format!(
-                        "{target} accepts {} / {} ({} dictionary, row {})",
-                        entry.credential.username,
-                        entry.credential.password.mask(),
-                        entry.source,
-                        entry.row
-                    ));
-                }
-                Ok(_) => consecutive_errors = 0,
-                Err(e) => {
-                    consecutive_errors += 1;
-                    if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
-                        out.unfinished.push(format!(
-                            "{target}: gave up after {consecutive_errors} failed probes in a row, last: {e}"
+        // Batches, so a dead interface is abandoned after a few errors
+        // rather than after the whole dictionary.
+        'target: for batch in dictionary.chunks(PARALLEL_ATTEMPTS) {
+            let results = futures::future::join_all(
+                batch
+                    .iter()
+                    .map(|entry| attempt(world, target, &entry.credential, &cycles)),
+            )
+            .await;
+            for (entry, result) in batch.iter().zip(results) {
+                out.attempts += 1;
+                match result {
+                    Ok(LoginOutcome::Accepted) => {
+                        consecutive_errors = 0;
+                        out.accepted.push(format!(
+                            "{target} accepts {} / {} ({} dictionary, row {})",
+                            entry.credential.username,
+                            entry.credential.password.mask(),
+                            entry.source,
+                            entry.row
                         ));
-                        break;
+                    }
+                    Ok(_) => consecutive_errors = 0,
+                    Err(e) => {
+                        consecutive_errors += 1;
+                        if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                            out.unfinished.push(format!(
+                                "{target}: gave up after {consecutive_errors} failed probes in a row, last: {e}"
+                            ));
+                            break 'target;
+                        }
                     }
                 }
             }
         }
     }
+    out.power_cycles = *cycles.done.lock().await;
     w.sweep = Some(out);
     Ok(())
 }
@@ -240,8 +275,7 @@ async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
         )));
     };
     let credential = Credential { username, password };
-    let mut cycles = 0;
-    match attempt(w, &target, &credential, &mut cycles).await {
+    match attempt(w, &target, &credential, &PowerCycles::default()).await {
         Ok(LoginOutcome::Accepted) => {
             w.note(format!("unit {serial} accepts its declared password on {target}"));
             Ok(())
