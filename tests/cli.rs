@@ -363,3 +363,19 @@ fn usage_errors_exit_2() {
         run.stderr
     );
 }
+
+#[test]
+fn a_simulation_can_play_another_declared_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_psti("good-camera", dir.path(), &["--unit", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = run.json().to_string();
+    assert!(
+        text.contains("GC200-26W40-000104 accepts its declared password"),
+        "{text}"
+    );
+
+    // A unit the profile does not declare cannot be under test.
+    let run = run_psti("good-camera", &dir.path().join("x"), &["--unit", "9"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

@@ -102,6 +102,7 @@ pub async fn execute_with(
         previous: plan.previous,
         scenario_timeout: Duration::from_secs(plan.probe.scenario_timeout.max(1)),
         attestations,
+        unit: plan.unit,
     });
     let show = plan.progress;
     let progress = move |r: &ScenarioResult| {

@@ -34,6 +34,8 @@ pub struct RunContext {
     pub scenario_timeout: Duration,
     /// Assessors' verdicts for the test cases that need human judgement.
     pub attestations: Attestations,
+    /// Which of the profile's declared units (index into /units) is under test.
+    pub unit: usize,
 }
 
 impl RunContext {

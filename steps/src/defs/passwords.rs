@@ -243,10 +243,11 @@ async fn declared_units(w: &mut World, _: Vec<String>) -> StepResult {
 
 async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
     let profile = w.profile();
-    let Some(unit) = profile.units.first() else {
-        return Err(StepError::Inconclusive(
-            "no unit is declared in /units".into(),
-        ));
+    let index = w.ctx.unit;
+    let Some(unit) = profile.units.get(index) else {
+        return Err(StepError::Inconclusive(format!(
+            "the unit under test, /units/{index}, is not declared"
+        )));
     };
     let Some(password) = unit.initial_password.clone() else {
         return Err(StepError::Inconclusive(format!(
