@@ -323,6 +323,8 @@ fn ixit_flaws_fail_their_test_cases() {
         // communication provisions that read the same mechanism.
         let also: &[&str] = match case {
             "5.8-2-1" => &["5.5-1-1", "5.5-7-1"],
+            // A declared interface the product does not open fails the scan.
+            "5.6-1-1" => &["5.6-1-2"],
             _ => &[],
         };
         let mut want: Vec<String> = also.iter().map(|c| c.to_string()).collect();
@@ -471,5 +473,69 @@ fn readme_coverage_table_matches_the_catalogue() {
     assert!(
         readme.contains(&table),
         "README.md's coverage table is stale; it should read:\n\n{table}"
+    );
+}
+
+/// Run `en303645` on the camera with an edited profile and its attestations;
+/// the report.
+fn run_flawed(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> (Run, Value) {
+    let path = edited_profile("good-camera", dir, &format!("{name}.json"), edit);
+    let att = attestations("good-camera");
+    let run = run_camera(
+        &path,
+        "en303645",
+        &dir.join(name),
+        &["--attestations", att.to_str().unwrap()],
+    );
+    let r = run.json();
+    (run, r)
+}
+
+/// The reason given for one test case's verdict.
+fn case_text(r: &Value, case: &str) -> String {
+    r["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["test_cases"].as_array().unwrap())
+        .find(|t| t["id"] == case)
+        .map(|t| t.to_string())
+        .unwrap()
+}
+
+#[test]
+fn port_scan_catches_undeclared_and_closed_interfaces() {
+    let dir = tempfile::tempdir().unwrap();
+    // The camera serves port 443; a profile that declares both of its
+    // interfaces there disabled leaves 443 open and undeclared.
+    let (run, r) = run_flawed(dir.path(), "undeclared", |p| {
+        for i in p["ixit"]["interfaces"].as_array_mut().unwrap() {
+            i["enabled"] = json!(false);
+        }
+    });
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert_eq!(case_verdicts(&r)["5.6-1-2"], "FAIL");
+    assert_eq!(hows(&r)["5.6-1-2"], "automated");
+    let text = case_text(&r, "5.6-1-2");
+    assert!(
+        text.contains("no enabled declared interface: 443"),
+        "{text}"
+    );
+
+    // A declared enabled interface that nothing answers on.
+    let (run, r) = run_flawed(dir.path(), "closed", |p| {
+        p["ixit"]["interfaces"].as_array_mut().unwrap().push(json!({
+            "name": "rtsp", "protocol": "other", "port": 554, "enabled": true,
+            "description": "Live video over RTSP",
+            "unauthenticated_use": "none", "changes_configuration": false
+        }));
+    });
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v = case_verdicts(&r);
+    assert_eq!(v["5.6-1-2"], "FAIL");
+    let text = case_text(&r, "5.6-1-2");
+    assert!(
+        text.contains("declared enabled interface(s) not open: 554 (rtsp)"),
+        "{text}"
     );
 }

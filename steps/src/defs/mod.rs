@@ -16,6 +16,7 @@ mod declaration;
 mod disclosure;
 mod hardware;
 mod ics;
+mod network;
 mod passwords;
 mod support;
 mod updates;
@@ -64,7 +65,8 @@ impl Registry {
                 .chain(updates::defs())
                 .chain(communication::defs())
                 .chain(hardware::defs())
-                .chain(data::defs());
+                .chain(data::defs())
+                .chain(network::defs());
             let defs = all
                 .filter_map(|d| {
                     // Patterns are constants checked by the `every_step_is_defined`
@@ -122,7 +124,8 @@ mod tests {
             + updates::defs().len()
             + communication::defs().len()
             + hardware::defs().len()
-            + data::defs().len();
+            + data::defs().len()
+            + network::defs().len();
         assert_eq!(r.len(), total, "a step pattern does not compile");
         let c = Catalogue::embedded().unwrap();
         // An assessor scenario's steps say what a person checks; nothing runs them.

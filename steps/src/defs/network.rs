@@ -1,0 +1,228 @@
+//! Functional checks of the product's network surface: which TCP ports it
+//! opens, which TLS versions and cipher suites its TLS servers accept, and
+//! whether any login crosses the network unencrypted.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use iotmark_adapters::device::{LoginTarget, TlsReport};
+use iotmark_adapters::profile::{LoginMethod, Protocol};
+
+use super::{step, StepDef};
+use crate::world::{StepError, StepResult, World};
+
+pub fn defs() -> Vec<StepDef> {
+    vec![
+        step!(
+            r"the product's open TCP ports are exactly the ports of its enabled declared interfaces",
+            ports_match
+        ),
+        step!(
+            r"every TLS interface refuses TLS 1.0, TLS 1.1 and weak cipher suites",
+            tls_current
+        ),
+        step!(
+            r"no login on the product crosses the network unencrypted",
+            no_cleartext_login
+        ),
+    ]
+}
+
+/// The whole TCP port range: a declared interface can hide anywhere.
+const ALL_PORTS: std::ops::RangeInclusive<u16> = 1..=u16::MAX;
+
+/// Enabled declared interfaces by port: port -> interface names.
+fn declared_ports(w: &World) -> BTreeMap<u16, Vec<String>> {
+    let mut out: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    for i in w.profile().ixit.interfaces.iter().filter(|i| i.enabled) {
+        out.entry(i.port).or_default().push(i.name.clone());
+    }
+    out
+}
+
+fn port_list(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn ports_match(w: &mut World, _: Vec<String>) -> StepResult {
+    let declared = declared_ports(w);
+    let open = w
+        .ctx
+        .device
+        .scan_tcp(&w.ev, ALL_PORTS)
+        .await
+        .map_err(|e| StepError::Inconclusive(format!("the TCP port scan failed: {e}")))?;
+    let open_set: BTreeSet<u16> = open.iter().copied().collect();
+    let undeclared: Vec<u16> = open
+        .iter()
+        .copied()
+        .filter(|p| !declared.contains_key(p))
+        .collect();
+    let closed: Vec<String> = declared
+        .iter()
+        .filter(|(p, _)| !open_set.contains(p))
+        .map(|(p, names)| format!("{p} ({})", names.join(", ")))
+        .collect();
+    let mut problems = Vec::new();
+    if !undeclared.is_empty() {
+        problems.push(format!(
+            "open TCP port(s) with no enabled declared interface: {}",
+            port_list(&undeclared)
+        ));
+    }
+    if !closed.is_empty() {
+        problems.push(format!(
+            "declared enabled interface(s) not open: {}",
+            closed.join(", ")
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(StepError::Fail(problems.join("; ")));
+    }
+    w.note(format!(
+        "a scan of TCP ports 1-65535 found exactly the declared port(s) open: {}",
+        port_list(&open)
+    ));
+    Ok(())
+}
+
+/// Does the interface speak TLS by its declared protocol?
+fn speaks_tls(protocol: &Protocol) -> bool {
+    matches!(protocol, Protocol::Https | Protocol::Tls | Protocol::Mqtts)
+}
+
+/// What a TLS survey shows that the baseline forbids: TLS 1.0 and 1.1
+/// (RFC 8996) and the weak suite families, CBC-SHA1 included (Mozilla's
+/// intermediate profile, v5, offers only AEAD suites).
+fn tls_weaknesses(report: &TlsReport) -> Vec<String> {
+    let mut found: Vec<String> = report
+        .versions
+        .iter()
+        .filter(|v| v.accepted && v.version.is_deprecated())
+        .map(|v| match v.suite {
+            Some(s) => format!("accepts {} (chose {s})", v.version),
+            None => format!("accepts {}", v.version),
+        })
+        .collect();
+    for s in report.weak_suites.iter() {
+        if let Some(chosen) = s.chosen {
+            let version = s.version.map(|v| format!(" at {v}")).unwrap_or_default();
+            found.push(format!("accepts {} suite {chosen}{version}", s.set.name()));
+        }
+    }
+    found
+}
+
+async fn tls_current(w: &mut World, _: Vec<String>) -> StepResult {
+    let mut ports: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    for i in w.profile().ixit.interfaces.iter() {
+        if i.enabled && speaks_tls(&i.protocol) {
+            ports.entry(i.port).or_default().push(i.name.clone());
+        }
+    }
+    if ports.is_empty() {
+        w.note("no enabled interface is declared to speak TLS");
+        return Ok(());
+    }
+    let mut weak = Vec::new();
+    let mut errors = Vec::new();
+    let mut good = Vec::new();
+    for (port, names) in &ports {
+        let label = format!("port {port} ({})", names.join(", "));
+        match w.ctx.device.probe_tls(&w.ev, *port).await {
+            Ok(report) => {
+                let found = tls_weaknesses(&report);
+                if found.is_empty() {
+                    let versions: Vec<String> = report
+                        .accepted_versions()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
+                    good.push(if versions.is_empty() {
+                        format!("{label} refuses TLS 1.0-1.2 hellos with weak suites")
+                    } else {
+                        format!("{label} accepts only {}", versions.join(", "))
+                    });
+                } else {
+                    weak.push(format!("{label} {}", found.join(", ")));
+                }
+            }
+            Err(e) => errors.push(format!("{label}: {e}")),
+        }
+    }
+    if !weak.is_empty() {
+        return Err(StepError::Fail(format!(
+            "obsolete TLS on the product (baseline: TLS 1.2 or later, no RC4, 3DES, DES, NULL, EXPORT, anonymous or CBC-SHA1 suites): {}",
+            weak.join("; ")
+        )));
+    }
+    if !errors.is_empty() {
+        return Err(StepError::Inconclusive(format!(
+            "the TLS survey could not be completed: {}",
+            errors.join("; ")
+        )));
+    }
+    w.note(good.join("; "));
+    Ok(())
+}
+
+/// A login that sends its credential unencrypted, with why.
+fn cleartext(protocol: &Protocol, method: &LoginMethod) -> Option<&'static str> {
+    match (protocol, method) {
+        (_, LoginMethod::TelnetPrompt) => Some("telnet login"),
+        (Protocol::Https | Protocol::Tls, _) => None,
+        (_, LoginMethod::SshPassword) => None,
+        (_, LoginMethod::HttpBasic { .. }) => Some("HTTP basic auth on plain HTTP"),
+        (_, LoginMethod::HttpForm { .. }) => Some("HTTP form login on plain HTTP"),
+    }
+}
+
+fn target_cleartext(t: &LoginTarget) -> Option<&'static str> {
+    let protocol = if t.tls {
+        Protocol::Https
+    } else {
+        Protocol::Http
+    };
+    cleartext(&protocol, &t.method)
+}
+
+async fn no_cleartext_login(w: &mut World, _: Vec<String>) -> StepResult {
+    let mut plain: Vec<String> = Vec::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for i in w.profile().ixit.interfaces.iter().filter(|i| i.enabled) {
+        let Some(method) = &i.login else { continue };
+        names.insert(i.name.clone());
+        if let Some(why) = cleartext(&i.protocol, method) {
+            plain.push(format!("{why} on {} (port {})", i.name, i.port));
+        }
+    }
+    // Logins the adapter found beyond the declaration (undeclared telnet).
+    for t in w.ctx.device.login_targets() {
+        if names.contains(&t.interface) {
+            continue;
+        }
+        names.insert(t.interface.clone());
+        if let Some(why) = target_cleartext(&t) {
+            plain.push(format!("{why} on {} ({})", t.interface, t.addr));
+        }
+    }
+    if !plain.is_empty() {
+        return Err(StepError::Fail(format!(
+            "credentials cross the network in the clear: {}",
+            plain.join("; ")
+        )));
+    }
+    if names.is_empty() {
+        return Err(StepError::Inconclusive(
+            "no login interface was declared or discovered, so none could be checked".into(),
+        ));
+    }
+    w.note(format!(
+        "every login ({}) is carried by TLS or SSH",
+        names.into_iter().collect::<Vec<_>>().join(", ")
+    ));
+    Ok(())
+}
