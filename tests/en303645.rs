@@ -325,6 +325,8 @@ fn ixit_flaws_fail_their_test_cases() {
             "5.8-2-1" => &["5.5-1-1", "5.5-7-1"],
             // A declared interface the product does not open fails the scan.
             "5.6-1-1" => &["5.6-1-2"],
+            // A login declared on plain HTTP sends its password in the clear.
+            "5.1-3-1" => &["5.5-1-2"],
             _ => &[],
         };
         let mut want: Vec<String> = also.iter().map(|c| c.to_string()).collect();
@@ -536,6 +538,33 @@ fn port_scan_catches_undeclared_and_closed_interfaces() {
     let text = case_text(&r, "5.6-1-2");
     assert!(
         text.contains("declared enabled interface(s) not open: 554 (rtsp)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tls_survey_and_cleartext_logins_decide_5_5_1_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_camera(
+        &profile("good-camera"),
+        "en303645",
+        &dir.path().join("good"),
+        &[],
+    );
+    let r = run.json();
+    assert_eq!(case_verdicts(&r)["5.5-1-2"], "PASS");
+    let text = case_text(&r, "5.5-1-2");
+    assert!(text.contains("port 443 (admin-api, admin-web)"), "{text}");
+
+    // A web login declared on plain HTTP sends the password in the clear.
+    let (run, r) = run_flawed(dir.path(), "plain", |p| {
+        p["ixit"]["interfaces"][1]["protocol"] = json!("http");
+    });
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(case_verdicts(&r)["5.5-1-2"], "FAIL");
+    let text = case_text(&r, "5.5-1-2");
+    assert!(
+        text.contains("HTTP form login on plain HTTP on admin-web (port 443)"),
         "{text}"
     );
 }

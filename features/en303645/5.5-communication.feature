@@ -12,12 +12,11 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared communication mechanisms
       Then every communication mechanism is protected by a current secure protocol version
 
-    @5.5-1-2 @functional @assessor
-    Scenario: The product's connections use the declared protection
-      Given the manufacturer's declared communication mechanisms
-      When the assessor observes each of the product's connections
-      Then each uses the protocol and version the declaration gives
-      And none offers an obsolete protocol version or weak cipher
+    @5.5-1-2 @functional @automated
+    Scenario: The product's servers offer only current protocols and ciphers
+      Given the manufacturer's declared network interfaces
+      Then every TLS interface refuses TLS 1.0, TLS 1.1 and weak cipher suites
+      And no login on the product crosses the network unencrypted
 
   @5.5-2 @recommended
   Rule: Network and security functions use reviewed or evaluated implementations

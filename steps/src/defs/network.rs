@@ -141,11 +141,14 @@ async fn tls_current(w: &mut World, _: Vec<String>) -> StepResult {
                         .iter()
                         .map(ToString::to_string)
                         .collect();
-                    good.push(if versions.is_empty() {
-                        format!("{label} refuses TLS 1.0-1.2 hellos with weak suites")
+                    let accepts = if versions.is_empty() {
+                        "none of TLS 1.0-1.2".to_string()
                     } else {
-                        format!("{label} accepts only {}", versions.join(", "))
-                    });
+                        versions.join(", ")
+                    };
+                    good.push(format!(
+                        "{label} refuses TLS 1.0, TLS 1.1 and every weak suite family (accepts {accepts})"
+                    ));
                 } else {
                     weak.push(format!("{label} {}", found.join(", ")));
                 }
@@ -225,4 +228,62 @@ async fn no_cleartext_login(w: &mut World, _: Vec<String>) -> StepResult {
         names.into_iter().collect::<Vec<_>>().join(", ")
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iotmark_adapters::probe::tls::{
+        CipherSuite, SuiteCheck, TlsVersion, VersionCheck, WeakSuiteSet,
+    };
+
+    fn version(v: TlsVersion, accepted: bool) -> VersionCheck {
+        VersionCheck {
+            version: v,
+            accepted,
+            suite: accepted.then_some(CipherSuite(0xC02F)),
+            answer: String::new(),
+        }
+    }
+
+    #[test]
+    fn old_versions_and_weak_suites_are_named() {
+        let report = TlsReport {
+            addr: ([127, 0, 0, 1], 443).into(),
+            versions: vec![
+                version(TlsVersion::TLS10, true),
+                version(TlsVersion::TLS11, false),
+                version(TlsVersion::TLS12, true),
+            ],
+            weak_suites: vec![
+                SuiteCheck {
+                    set: WeakSuiteSet::TripleDes,
+                    chosen: Some(CipherSuite(0x000A)),
+                    version: Some(TlsVersion::TLS12),
+                    answer: String::new(),
+                },
+                SuiteCheck {
+                    set: WeakSuiteSet::Rc4,
+                    chosen: None,
+                    version: None,
+                    answer: String::new(),
+                },
+            ],
+            certificate_sha256: None,
+        };
+        let found = tls_weaknesses(&report);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("accepts TLS 1.0 (chose "), "{found:?}");
+        assert!(found[1].starts_with("accepts 3DES suite "), "{found:?}");
+        assert!(found[1].ends_with(" at TLS 1.2"), "{found:?}");
+    }
+
+    #[test]
+    fn only_encrypted_logins_pass() {
+        let basic = LoginMethod::HttpBasic { path: "/".into() };
+        assert_eq!(cleartext(&Protocol::Https, &basic), None);
+        assert!(cleartext(&Protocol::Http, &basic).is_some());
+        assert!(cleartext(&Protocol::Https, &LoginMethod::TelnetPrompt).is_some());
+        assert_eq!(cleartext(&Protocol::Ssh, &LoginMethod::SshPassword), None);
+    }
 }
