@@ -326,7 +326,7 @@ fn ixit_flaws_fail_their_test_cases() {
             // A declared interface the product does not open fails the scan.
             "5.6-1-1" => &["5.6-1-2"],
             // A login declared on plain HTTP sends its password in the clear.
-            "5.1-3-1" => &["5.5-1-2"],
+            "5.1-3-1" => &["5.1-3-2", "5.5-1-2"],
             _ => &[],
         };
         let mut want: Vec<String> = also.iter().map(|c| c.to_string()).collect();
@@ -565,6 +565,44 @@ fn tls_survey_and_cleartext_logins_decide_5_5_1_2() {
     let text = case_text(&r, "5.5-1-2");
     assert!(
         text.contains("HTTP form login on plain HTTP on admin-web (port 443)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cleartext_credentials_fail_5_1_3_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_camera(
+        &profile("good-camera"),
+        "en303645",
+        &dir.path().join("good"),
+        &[],
+    );
+    let r = run.json();
+    assert_eq!(case_verdicts(&r)["5.1-3-2"], "PASS");
+    let text = case_text(&r, "5.1-3-2");
+    assert!(
+        text.contains("port 443 (admin-api, admin-web) negotiates TLS 1.2"),
+        "{text}"
+    );
+
+    // The administrator mechanism also guards a telnet console.
+    let (run, r) = run_flawed(dir.path(), "telnet", |p| {
+        p["ixit"]["interfaces"].as_array_mut().unwrap().push(json!({
+            "name": "console", "protocol": "telnet", "port": 23, "enabled": true,
+            "login": {"kind": "telnet-prompt"},
+            "description": "Service console", "changes_configuration": true
+        }));
+        p["ixit"]["auth_mechanisms"][0]["interfaces"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("console"));
+    });
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(case_verdicts(&r)["5.1-3-2"], "FAIL");
+    let text = case_text(&r, "5.1-3-2");
+    assert!(
+        text.contains("AUTH-ADMIN is offered on console (Telnet, port 23), which does not encrypt"),
         "{text}"
     );
 }

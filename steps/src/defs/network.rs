@@ -24,6 +24,14 @@ pub fn defs() -> Vec<StepDef> {
             r"no login on the product crosses the network unencrypted",
             no_cleartext_login
         ),
+        step!(
+            r"every interface an authentication mechanism guards encrypts what it carries",
+            guarded_interfaces_encrypted
+        ),
+        step!(
+            r"every login offered over TLS negotiates TLS 1.2 or later on the product",
+            tls_logins_current
+        ),
     ]
 }
 
@@ -227,6 +235,95 @@ async fn no_cleartext_login(w: &mut World, _: Vec<String>) -> StepResult {
         "every login ({}) is carried by TLS or SSH",
         names.into_iter().collect::<Vec<_>>().join(", ")
     ));
+    Ok(())
+}
+
+/// Protocols that carry what they are given unencrypted.
+fn plaintext_protocol(protocol: &Protocol) -> bool {
+    matches!(protocol, Protocol::Telnet | Protocol::Http | Protocol::Mqtt)
+}
+
+async fn guarded_interfaces_encrypted(w: &mut World, _: Vec<String>) -> StepResult {
+    let profile = w.profile();
+    let mut plain = Vec::new();
+    let mut unknown = Vec::new();
+    let mut checked = 0;
+    for m in profile.ixit.auth_mechanisms.iter() {
+        for name in m.interfaces.iter() {
+            let Some(i) = profile
+                .ixit
+                .interfaces
+                .iter()
+                .find(|i| &i.name == name && i.enabled)
+            else {
+                continue;
+            };
+            checked += 1;
+            if plaintext_protocol(&i.protocol) {
+                plain.push(format!(
+                    "{} is offered on {} ({:?}, port {}), which does not encrypt",
+                    m.id, i.name, i.protocol, i.port
+                ));
+            } else if i.protocol == Protocol::Other {
+                unknown.push(format!("{} on {} (port {})", m.id, i.name, i.port));
+            }
+        }
+    }
+    if !plain.is_empty() {
+        return Err(StepError::Fail(format!(
+            "authentication values cross the network in the clear: {}",
+            plain.join("; ")
+        )));
+    }
+    if !unknown.is_empty() {
+        return Err(StepError::Inconclusive(format!(
+            "authentication on interfaces of protocol \"other\" needs an assessor's judgement: {}",
+            unknown.join(", ")
+        )));
+    }
+    w.note(format!(
+        "{checked} guarded interface(s), all on encrypting protocols"
+    ));
+    Ok(())
+}
+
+async fn tls_logins_current(w: &mut World, _: Vec<String>) -> StepResult {
+    let mut ports: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    for i in w.profile().ixit.interfaces.iter() {
+        if i.enabled && i.login.is_some() && speaks_tls(&i.protocol) {
+            ports.entry(i.port).or_default().push(i.name.clone());
+        }
+    }
+    let mut seen = Vec::new();
+    for (port, names) in &ports {
+        let label = format!("port {port} ({})", names.join(", "));
+        let report = w.ctx.device.probe_tls(&w.ev, *port).await.map_err(|e| {
+            StepError::Inconclusive(format!("the TLS survey of {label} failed: {e}"))
+        })?;
+        let old: Vec<String> = report
+            .accepted_versions()
+            .into_iter()
+            .filter(|v| v.is_deprecated())
+            .map(|v| v.to_string())
+            .collect();
+        if !old.is_empty() {
+            return Err(StepError::Fail(format!(
+                "the login on {label} can be negotiated down to {}",
+                old.join(" and ")
+            )));
+        }
+        match report.accepted_versions().iter().max() {
+            Some(v) => seen.push(format!("{label} negotiates {v}")),
+            None => {
+                return Err(StepError::Inconclusive(format!(
+                    "{label} accepted none of TLS 1.0-1.2; a TLS 1.3-only server needs an assessor to confirm"
+                )))
+            }
+        }
+    }
+    if !seen.is_empty() {
+        w.note(seen.join("; "));
+    }
     Ok(())
 }
 
