@@ -57,7 +57,7 @@ pub struct DemoArgs {
     pub product: String,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ProbeArgs {
     /// Seconds a single probe may take before it is INCONCLUSIVE.
     #[arg(long, default_value_t = 5.0)]
@@ -99,6 +99,13 @@ pub struct RunArgs {
     /// Which declared unit a simulated product plays (index into /units).
     #[arg(long, default_value_t = 0)]
     pub unit: usize,
+    /// Run this many simulated units (each plays the declared units in turn),
+    /// each with its own report under OUT/units/, and a summary in OUT/fleet.json.
+    #[arg(long, default_value_t = 1)]
+    pub units: usize,
+    /// How many units run at once (with --units).
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
     #[command(flatten)]
     pub probe: ProbeArgs,
 }

@@ -379,3 +379,46 @@ fn a_simulation_can_play_another_declared_unit() {
     let run = run_psti("good-camera", &dir.path().join("x"), &["--unit", "9"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn fleets_run_every_unit_and_summarise() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_psti("good-camera", dir.path(), &["--units", "6", "--jobs", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["counts"]["conformant"], 6, "{summary}");
+    let results = summary["results"].as_array().unwrap();
+    let units: Vec<u64> = results
+        .iter()
+        .map(|r| r["unit"].as_u64().unwrap())
+        .collect();
+    assert_eq!(units, [0, 1, 2, 3, 4, 0], "the declared units in turn");
+    for r in results {
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(r["report"].as_str().unwrap()).unwrap()).unwrap();
+        assert_eq!(report["verdict"], "conformant");
+    }
+    assert!(dir.path().join("fleet.json").is_file());
+
+    let flawed = run_psti(
+        "counter-password-plug",
+        &dir.path().join("plug"),
+        &["--units", "2"],
+    );
+    assert_eq!(flawed.code, 1, "{}", flawed.stderr);
+    assert_eq!(flawed.json()["counts"]["not_conformant"], 2);
+
+    let real = iotmark([
+        "run",
+        "--profile",
+        profile("good-camera").to_str().unwrap(),
+        "--device",
+        "net:127.0.0.1",
+        "--units",
+        "2",
+        "--out",
+        dir.path().join("net").to_str().unwrap(),
+    ]);
+    assert_eq!(real.code, 2, "{}", real.stderr);
+    assert!(real.stderr.contains("sim:<product>"), "{}", real.stderr);
+}

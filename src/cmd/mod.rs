@@ -5,6 +5,7 @@ use crate::Exit;
 
 mod catalogue;
 mod demo;
+mod fleet;
 mod issue;
 mod keys;
 mod log;

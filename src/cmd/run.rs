@@ -161,6 +161,22 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
         Some(path) => Attestations::load(path)?,
         None => Attestations::none(),
     };
+    if args.units > 1 {
+        return super::fleet::run_fleet(super::fleet::FleetPlan {
+            profile,
+            device: args.device.clone(),
+            scheme,
+            out: args.out.clone(),
+            probe: args.probe.clone(),
+            previous,
+            features: args.features.clone(),
+            attestations,
+            units: args.units,
+            jobs: args.jobs,
+            format: args.format,
+        })
+        .await;
+    }
     let out = execute_with(
         RunPlan {
             profile,
