@@ -606,3 +606,31 @@ fn cleartext_credentials_fail_5_1_3_2() {
         "{text}"
     );
 }
+
+#[test]
+fn the_model_designation_on_the_device_must_match_5_3_16_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_camera(
+        &profile("good-camera"),
+        "en303645",
+        &dir.path().join("good"),
+        &[],
+    );
+    let r = run.json();
+    assert_eq!(case_verdicts(&r)["5.3-16-2"], "PASS");
+    assert!(case_text(&r, "5.3-16-2").contains("shows model GC-200"));
+
+    // A declaration naming another model than the one the camera shows.
+    let path = edited_profile("good-camera", dir.path(), "model.json", |p| {
+        p["product"]["model"] = json!("GC-210");
+    });
+    let run = run_camera(&path, "en303645", &dir.path().join("model"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(case_verdicts(&r)["5.3-16-2"], "FAIL");
+    let text = case_text(&r, "5.3-16-2");
+    assert!(
+        text.contains("the declared model designation GC-210 is not shown"),
+        "{text}"
+    );
+}

@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use iotmark_adapters::device::{LoginTarget, TlsReport};
-use iotmark_adapters::profile::{LoginMethod, Protocol};
+use iotmark_adapters::profile::{DesignationPlace, LoginMethod, Protocol};
 
 use super::{step, StepDef};
+use crate::analysis::text;
 use crate::world::{StepError, StepResult, World};
 
 pub fn defs() -> Vec<StepDef> {
@@ -31,6 +32,10 @@ pub fn defs() -> Vec<StepDef> {
         step!(
             r"every login offered over TLS negotiates TLS 1.2 or later on the product",
             tls_logins_current
+        ),
+        step!(
+            r"the product's own web interface shows the declared model designation",
+            model_on_device_ui
         ),
     ]
 }
@@ -327,6 +332,79 @@ async fn tls_logins_current(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
+/// Does `text` name `model` as a whole word (so GC-200 is not found in GC-2000)?
+fn names_model(text: &str, model: &str) -> bool {
+    let hay = text.to_lowercase();
+    let needle = model.to_lowercase();
+    if needle.trim().is_empty() {
+        return false;
+    }
+    hay.match_indices(&needle).any(|(at, _)| {
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+async fn model_on_device_ui(w: &mut World, _: Vec<String>) -> StepResult {
+    let places = &w.profile().ixit.user_info.model_designation_shown_on;
+    if !places.contains(&DesignationPlace::DeviceUi) {
+        return Err(StepError::Inconclusive(format!(
+            "the declaration shows the model designation only on {places:?}, which an assessor must read"
+        )));
+    }
+    let model = w.profile().product.model.clone();
+    let pages: Vec<(String, String)> = w
+        .ctx
+        .device
+        .login_targets()
+        .into_iter()
+        .filter_map(|t| match &t.method {
+            LoginMethod::HttpForm { path, .. } => {
+                let scheme = if t.tls { "https" } else { "http" };
+                Some((t.interface.clone(), format!("{scheme}://{}{path}", t.addr)))
+            }
+            _ => None,
+        })
+        .collect();
+    if pages.is_empty() {
+        return Err(StepError::Inconclusive(
+            "the device UI is declared to show the model designation, but no web page of the device is declared".into(),
+        ));
+    }
+    let mut missing = Vec::new();
+    let mut shown = Vec::new();
+    for (interface, url) in pages {
+        let page = w.ctx.device.fetch(&w.ev, &url).await.map_err(|e| {
+            StepError::Inconclusive(format!("the {interface} page could not be fetched: {e}"))
+        })?;
+        if !(200..300).contains(&page.status) {
+            return Err(StepError::Inconclusive(format!(
+                "the {interface} page at {} answered HTTP {}",
+                page.url, page.status
+            )));
+        }
+        let visible = text::visible_text(&page.body, page.content_type.as_deref());
+        if names_model(&visible, &model) {
+            shown.push(format!("{interface} ({})", page.url));
+        } else {
+            let start: String = visible.chars().take(80).collect();
+            missing.push(format!("{interface} at {} (it reads {start:?})", page.url));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(StepError::Fail(format!(
+            "the declared model designation {model} is not shown on the device's web interface: {}",
+            missing.join("; ")
+        )));
+    }
+    w.note(format!(
+        "the device's web interface shows model {model}: {}",
+        shown.join(", ")
+    ));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,6 +451,14 @@ mod tests {
         assert!(found[0].starts_with("accepts TLS 1.0 (chose "), "{found:?}");
         assert!(found[1].starts_with("accepts 3DES suite "), "{found:?}");
         assert!(found[1].ends_with(" at TLS 1.2"), "{found:?}");
+    }
+
+    #[test]
+    fn the_model_is_found_as_a_whole_word() {
+        assert!(names_model("GC-200 administration", "GC-200"));
+        assert!(names_model("the gc-200.", "GC-200"));
+        assert!(!names_model("GC-2000 administration", "GC-200"));
+        assert!(!names_model("XGC-200", "GC-200"));
     }
 
     #[test]
