@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Side-by-side probe benchmarks on one loopback target, in one run:
+#
+#  1. the 62-entry Mirai credential sweep over telnet against the simulated
+#     mirai-dvr's BusyBox-style console: iotmark's telnet probe stack
+#     (device-adapters/examples/probe_bench.rs, layers included) vs hydra,
+#     at the same parallelism (4, hydra's recommended telnet setting, and 16);
+#  2. a full TCP port scan (1-65535) of 127.0.0.1 while the simulation runs:
+#     iotmark's connect scan (512 connects in flight) vs `nmap -p-` (as root
+#     nmap defaults to a SYN scan with raw sockets) and `nmap -sT -p-` (a
+#     connect scan, what an unprivileged tool can do).
+#
+# Installs hydra, nmap and hyperfine from Debian when missing (needs root).
+# Prints hyperfine's tables and the ratios iotmark / other tool (below 1 means
+# iotmark is faster). Needs python3. Results land in ${OUT:-target/bench-probes}.
+#
+# Usage: bench/probes.sh            (RUNS=5 by default)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+OUT=${OUT:-target/bench-probes}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+mkdir -p "$OUT"
+
+need=()
+command -v hydra >/dev/null || need+=(hydra)
+command -v nmap >/dev/null || need+=(nmap)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --locked -q -p iotmark --bin iotmark -p iotmark-adapters --example probe_bench
+BIN="$TARGET_DIR/release/iotmark"
+PROBE="$TARGET_DIR/release/examples/probe_bench"
+
+# The Mirai dictionary: the `mirai` rows of the default-credential data.
+awk -F, 'NR > 1 && $3 == "mirai" { print $1 "," $2 }' steps/data/default-credentials.csv >"$OUT/mirai.csv"
+tr ',' ':' <"$OUT/mirai.csv" >"$OUT/mirai.hydra"
+echo "credentials: $(wc -l <"$OUT/mirai.csv") Mirai entries"
+
+"$BIN" simulate mirai-dvr >"$OUT/sim.json" 2>"$OUT/sim.err" &
+SIM=$!
+trap 'kill "$SIM" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  grep -q '"telnet://' "$OUT/sim.json" 2>/dev/null && break
+  sleep 0.1
+done
+PORT=$(grep -o '"telnet://127.0.0.1:[0-9]*"' "$OUT/sim.json" | grep -o '[0-9]*"$' | tr -d '"')
+[ -n "$PORT" ] || { echo "the simulation printed no telnet port" >&2; exit 1; }
+echo "target: sim:mirai-dvr telnet console on 127.0.0.1:$PORT (accepts root/xc3511)"
+
+# Both tools must find the credential, or the timing means nothing.
+"$PROBE" telnet-sweep "127.0.0.1:$PORT" "$OUT/mirai.csv" 4 >"$OUT/iotmark-sweep.json"
+cat "$OUT/iotmark-sweep.json"
+grep -q '"accepted":\["root:' "$OUT/iotmark-sweep.json"
+# hydra hangs after its last attempt when stdin is a pipe that stays open:
+# give it /dev/null.
+timeout 120 hydra -C "$OUT/mirai.hydra" -t 4 -I -s "$PORT" 127.0.0.1 telnet </dev/null >"$OUT/hydra.txt" 2>&1 || true
+cat "$OUT/hydra.txt"
+grep -q 'password: xc3511' "$OUT/hydra.txt"
+
+# hydra 9.4 sometimes prints its result and then waits forever on workers
+# that have exited, so both tools are timed to their result line (the same
+# method for both) rather than with hyperfine.
+for t in 4 16; do
+  {
+    bench/time_to_result.py "$RUNS" '"probe":"telnet-sweep"' 300 -- \
+      "$PROBE" telnet-sweep "127.0.0.1:$PORT" "$OUT/mirai.csv" "$t"
+    bench/time_to_result.py "$RUNS" 'valid passwords? found' 300 -- \
+      hydra -C "$OUT/mirai.hydra" -t "$t" -I -s "$PORT" 127.0.0.1 telnet
+  } | tee "$OUT/sweep-$t.jsonl"
+done
+
+"$PROBE" scan 127.0.0.1 >"$OUT/iotmark-scan.json"
+cat "$OUT/iotmark-scan.json"
+grep -q "$PORT" "$OUT/iotmark-scan.json"
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/scan.json" \
+  -n "iotmark connect scan -p 1-65535" "$PROBE scan 127.0.0.1" \
+  -n "nmap -p- (SYN scan as root)" "nmap -p- -n -T4 127.0.0.1" \
+  -n "nmap -sT -p- (connect scan)" "nmap -sT -p- -n -T4 127.0.0.1"
+
+ratios() {
+  # mean of the first command over the mean of each other command
+  python3 - "$1" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+r = (json.loads(text)["results"] if '"results"' in text
+     else [json.loads(l) for l in text.splitlines() if l.strip()])
+ours = r[0]
+for other in r[1:]:
+    print(f"  {ours['command']} / {other['command']}: "
+          f"{ours['mean']:.3f} s / {other['mean']:.3f} s = {ours['mean'] / other['mean']:.2f}")
+PY
+}
+echo
+echo "ratios (iotmark / other; below 1 means iotmark is faster):"
+ratios "$OUT/sweep-4.jsonl"
+ratios "$OUT/sweep-16.jsonl"
+ratios "$OUT/scan.json"
