@@ -287,6 +287,10 @@ pub struct SimulateArgs {
     /// Which declared unit to play.
     #[arg(long, default_value_t = 0)]
     pub unit: usize,
+    /// IPv4 address to serve on (each service gets a port the system picks;
+    /// the endpoints are printed).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub listen: std::net::Ipv4Addr,
 }
 
 #[derive(Debug, Args)]

@@ -85,11 +85,17 @@ pub async fn open_device(
                 detail: format!("no simulated product {name:?}; known: {}", known.join(", ")),
             }
         })?;
-        let running = sim::start(product, SimConfig { unit }).await.map_err(|e| {
-            AdapterError::InvalidSpec {
-                spec: spec.to_string(),
-                detail: format!("cannot start the simulation: {e}"),
-            }
+        let running = sim::start(
+            product,
+            SimConfig {
+                unit,
+                ..SimConfig::default()
+            },
+        )
+        .await
+        .map_err(|e| AdapterError::InvalidSpec {
+            spec: spec.to_string(),
+            detail: format!("cannot start the simulation: {e}"),
         })?;
         let running = Arc::new(running);
         let book: Arc<dyn AddressBook> = running.clone();

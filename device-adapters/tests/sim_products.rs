@@ -40,9 +40,18 @@ async fn start(p: SimProduct) -> RunningSim {
 }
 
 async fn start_unit(p: SimProduct, unit: usize) -> RunningSim {
-    within("start", sim::start(p, SimConfig { unit }))
-        .await
-        .unwrap_or_else(|e| panic!("{p}: {e}"))
+    within(
+        "start",
+        sim::start(
+            p,
+            SimConfig {
+                unit,
+                ..SimConfig::default()
+            },
+        ),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
 /// A client for the device's own interface: self-signed certificate accepted,
@@ -446,7 +455,15 @@ async fn sim_config_picks_the_unit() {
     assert_eq!(resp.status(), 200);
     let json: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
     assert_eq!(json["serial"], profile(p).units[2].serial);
-    match sim::start(p, SimConfig { unit: 5 }).await {
+    match sim::start(
+        p,
+        SimConfig {
+            unit: 5,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    {
         Err(SimError::NoSuchUnit {
             unit: 5, units: 5, ..
         }) => {}
@@ -1239,4 +1256,34 @@ async fn printed_curl_commands_work_with_curl() {
     .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("GC-200"));
+}
+
+#[tokio::test]
+async fn a_simulation_serves_on_the_address_it_is_given() {
+    use iotmark_adapters::device::AddressBook;
+    let bind = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let sim = within(
+        "start",
+        sim::start(
+            SimProduct::GoodCamera,
+            SimConfig {
+                bind,
+                ..SimConfig::default()
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(!sim.services().is_empty());
+    for s in sim.services() {
+        assert_eq!(s.local.ip(), std::net::IpAddr::V4(bind), "{s:?}");
+        within("connect", tokio::net::TcpStream::connect(s.local))
+            .await
+            .unwrap();
+    }
+    assert_eq!(sim.website_local().ip(), std::net::IpAddr::V4(bind));
+    assert_eq!(sim.device_host(), "127.0.0.2");
+    let endpoints = sim.endpoints_json().to_string();
+    assert!(endpoints.contains("127.0.0.2"), "{endpoints}");
+    assert!(!endpoints.contains("127.0.0.1"), "{endpoints}");
 }

@@ -15,7 +15,14 @@ pub fn product_arg(name: &str) -> anyhow::Result<SimProduct> {
 
 pub async fn simulate(args: SimulateArgs) -> anyhow::Result<Exit> {
     let product = product_arg(&args.product)?;
-    let running = sim::start(product, SimConfig { unit: args.unit }).await?;
+    let running = sim::start(
+        product,
+        SimConfig {
+            unit: args.unit,
+            bind: args.listen,
+        },
+    )
+    .await?;
     output::print_json(&running.endpoints_json())?;
     eprintln!("{} is running; press Ctrl-C to stop", product.name());
     tokio::signal::ctrl_c().await?;

@@ -118,11 +118,22 @@ impl fmt::Display for SimProduct {
     }
 }
 
-/// Which unit to simulate.
-#[derive(Debug, Clone, Default)]
+/// Which unit to simulate, and where.
+#[derive(Debug, Clone)]
 pub struct SimConfig {
     /// Index into the product's unit table (the profile's `units`).
     pub unit: usize,
+    /// The address every server binds (on ports the system picks).
+    pub bind: Ipv4Addr,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            unit: 0,
+            bind: Ipv4Addr::LOCALHOST,
+        }
+    }
 }
 
 /// One of the device's listening ports.
@@ -192,6 +203,8 @@ pub struct RunningSim {
     website_local: SocketAddr,
     website_hosts: Vec<String>,
     ca_pem: String,
+    /// The address the servers are bound to.
+    host: Ipv4Addr,
     tasks: Tasks,
 }
 
@@ -207,8 +220,8 @@ impl fmt::Debug for RunningSim {
     }
 }
 
-async fn bind(what: impl Into<String>) -> Result<TcpListener, SimError> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+async fn bind(ip: Ipv4Addr, what: impl Into<String>) -> Result<TcpListener, SimError> {
+    TcpListener::bind((ip, 0))
         .await
         .map_err(|source| SimError::Bind {
             what: what.into(),
@@ -262,7 +275,7 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
     // The device's administration interface.
     let admin_port = spec.admin.port();
     let https = spec.admin == AdminTransport::Https;
-    let listener = bind(format!("device port {admin_port}")).await?;
+    let listener = bind(config.bind, format!("device port {admin_port}")).await?;
     services.push(SimService {
         device_port: admin_port,
         protocol: if https {
@@ -310,7 +323,7 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         TelnetConsole::None => None,
     };
     if spec.hostile.is_some() || telnet_console.is_some() {
-        let listener = bind("device port 23").await?;
+        let listener = bind(config.bind, "device port 23").await?;
         services.push(SimService {
             device_port: 23,
             protocol: Protocol::Telnet,
@@ -325,7 +338,7 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
     }
 
     // The manufacturer's website.
-    let listener = bind("the manufacturer's website").await?;
+    let listener = bind(config.bind, "the manufacturer's website").await?;
     let website_local = local_addr(&listener, "website")?;
     if let Some(kind) = spec.hostile {
         let acceptor = TlsAcceptor::from(http1_only(pki.server_config));
@@ -343,6 +356,7 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
     );
     Ok(RunningSim {
         product,
+        host: config.bind,
         unit_index: config.unit,
         unit,
         state,
@@ -395,22 +409,23 @@ impl RunningSim {
     pub fn endpoints_json(&self) -> serde_json::Value {
         let spec = self.product.spec();
         let user = spec.admin_username;
+        let ip = self.host;
         let services: Vec<serde_json::Value> = self
             .services
             .iter()
             .map(|s| {
                 let port = s.local.port();
                 let try_it = match s.protocol {
-                    Protocol::Telnet => format!("telnet 127.0.0.1 {port}"),
+                    Protocol::Telnet => format!("telnet {ip} {port}"),
                     Protocol::Https => {
-                        format!("curl -k -u '{user}:PASSWORD' https://127.0.0.1:{port}/api/status")
+                        format!("curl -k -u '{user}:PASSWORD' https://{ip}:{port}/api/status")
                     }
-                    _ => format!("curl -u '{user}:PASSWORD' http://127.0.0.1:{port}/api/status"),
+                    _ => format!("curl -u '{user}:PASSWORD' http://{ip}:{port}/api/status"),
                 };
                 let scheme = if s.tls { "https" } else { "http" };
                 let url = match s.protocol {
-                    Protocol::Telnet => format!("telnet://127.0.0.1:{port}"),
-                    _ => format!("{scheme}://127.0.0.1:{port}/login"),
+                    Protocol::Telnet => format!("telnet://{ip}:{port}"),
+                    _ => format!("{scheme}://{ip}:{port}/login"),
                 };
                 serde_json::json!({
                     "device_port": s.device_port,
@@ -424,9 +439,7 @@ impl RunningSim {
             .collect();
         let port = self.website_local.port();
         let curl = |host: &str, path: &str| {
-            format!(
-                "curl --cacert ca.pem --resolve {host}:{port}:127.0.0.1 https://{host}:{port}{path}"
-            )
+            format!("curl --cacert ca.pem --resolve {host}:{port}:{ip} https://{host}:{port}{path}")
         };
         let host = spec.website_host;
         serde_json::json!({
@@ -481,7 +494,7 @@ impl AddressBook for RunningSim {
     }
 
     fn device_host(&self) -> String {
-        "127.0.0.1".to_string()
+        self.host.to_string()
     }
 
     fn known_ports(&self) -> Option<Vec<u16>> {
