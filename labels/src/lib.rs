@@ -48,6 +48,7 @@ pub mod cose;
 mod error;
 pub mod pki;
 pub mod qr;
+pub mod report_seal;
 mod signed_doc;
 pub mod status;
 pub mod transparency;
