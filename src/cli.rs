@@ -45,6 +45,8 @@ pub enum Command {
     /// The registry's transparency log: proofs, and checking them offline.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Serve the consumer label page and the verification API over HTTP(S).
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ use clap::Parser;
 mod cli;
 mod cmd;
 mod output;
+mod serve;
 
 /// What a command concluded, as an exit status (DESIGN.md's contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

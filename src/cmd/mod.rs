@@ -11,6 +11,7 @@ mod keys;
 mod log;
 mod revoke;
 mod run;
+mod serve;
 mod simulate;
 mod verify;
 
@@ -25,6 +26,7 @@ pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
         Command::Catalogue(a) => catalogue::catalogue(a),
         Command::Revoke(a) => revoke::revoke(a),
         Command::Log(c) => log::log(c),
+        Command::Serve(a) => serve::serve(a).await,
     }
 }
 

@@ -1,0 +1,320 @@
+//! The JSON API for regulators' tools, under `/api/v1/`.
+//!
+//! A verification answers exactly what `iotmark verify --format json` prints
+//! (`valid`, `status`, `reason`, `claims`, `issuer`, `revocation`) plus the
+//! date it was judged on. An input that is not a label link at all (letters in
+//! the digits, a URL without digits) is a 400; a label that does not verify is
+//! a 200 whose `status` is `invalid` — the request was fine, the label is not.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use iotmark_labels::qr::digits_from_url;
+use iotmark_labels::status::CONTENT_TYPE as STATUS_LIST_CONTENT_TYPE;
+use iotmark_labels::Verification;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::error::{ApiError, ServeError};
+use super::registry::RegistryHandle;
+use super::state::AppState;
+use super::verifier::check_digits;
+
+/// Most labels in one batch request.
+pub const MAX_BATCH: usize = 1000;
+/// Most labels per page of a registry listing.
+const MAX_PER_PAGE: usize = 200;
+
+#[derive(Debug, Serialize)]
+struct Verified<'a> {
+    #[serde(flatten)]
+    verification: &'a Verification,
+    checked_on: String,
+}
+
+fn verified_json(v: &Verification, on: Date) -> serde_json::Value {
+    serde_json::to_value(Verified {
+        verification: v,
+        checked_on: on.to_string(),
+    })
+    .unwrap_or(serde_json::Value::Null)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AtQuery {
+    at: Option<String>,
+}
+
+fn parse_at(state: &AppState, at: Option<&str>) -> Result<Date, ServeError> {
+    match at {
+        None => Ok(state.today()),
+        Some(text) => iotmark_adapters::profile::parse_date(text)
+            .ok_or_else(|| ServeError::bad_request("`at` is not a date in the form YYYY-MM-DD")),
+    }
+}
+
+/// The digits of a label given as a URL or as bare digits.
+fn label_digits(input: &str) -> Result<&str, ServeError> {
+    let input = input.trim();
+    let lower = input.get(..8).unwrap_or(input).to_ascii_lowercase();
+    let digits = if lower.starts_with("http://") || lower.starts_with("https://") {
+        digits_from_url(input).map_err(|e| ServeError::bad_request(e.to_string()))?
+    } else {
+        input
+    };
+    check_digits(digits)?;
+    Ok(digits)
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ServeError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ServeError::bad_request(format!(
+            "the body is not the expected JSON ({} at line {} column {})",
+            match e.classify() {
+                serde_json::error::Category::Data => "wrong fields or types",
+                serde_json::error::Category::Eof => "it ends early",
+                _ => "syntax error",
+            },
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// `GET /api/v1/verify/{digits}[?at=YYYY-MM-DD]`.
+pub async fn verify_one(
+    State(state): State<AppState>,
+    Path(digits): Path<String>,
+    Query(q): Query<AtQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    check_digits(&digits)?;
+    let at = parse_at(&state, q.at.as_deref())?;
+    let v = state.verifier.verify_digits(&digits, at);
+    Ok(Json(verified_json(&v, at)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    /// The label URL from the QR code, or its digits.
+    label: String,
+    at: Option<String>,
+}
+
+/// `POST /api/v1/verify` with `{"label": URL or digits, "at"?: date}`.
+pub async fn verify_post(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let request: VerifyRequest = parse_json(&body)?;
+    let at = parse_at(&state, request.at.as_deref())?;
+    let digits = label_digits(&request.label)?;
+    let v = state.verifier.verify_digits(digits, at);
+    Ok(Json(verified_json(&v, at)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchRequest {
+    labels: Vec<String>,
+    at: Option<String>,
+}
+
+/// `POST /api/v1/verify/batch` with `{"labels": [...], "at"?: date}`: one
+/// result per label, in order; an entry that is not a label link gets an
+/// `error` instead of a verdict.
+pub async fn verify_batch(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let request: BatchRequest = parse_json(&body)?;
+    if request.labels.len() > MAX_BATCH {
+        return Err(ServeError::bad_request(format!(
+            "at most {MAX_BATCH} labels per batch ({} given)",
+            request.labels.len()
+        ))
+        .into());
+    }
+    let at = parse_at(&state, request.at.as_deref())?;
+    let verifier = state.verifier.clone();
+    // Signature checks are CPU work: keep them off the async workers.
+    let results = tokio::task::spawn_blocking(move || {
+        let mut counts = [0usize; 5];
+        let results: Vec<serde_json::Value> = request
+            .labels
+            .iter()
+            .map(|input| match label_digits(input) {
+                Ok(digits) => {
+                    let v = verifier.verify_digits(digits, at);
+                    counts[match v.status.as_str() {
+                        "valid" => 0,
+                        "revoked" => 1,
+                        "support-ended" => 2,
+                        _ => 3,
+                    }] += 1;
+                    verified_json(&v, at)
+                }
+                Err(e) => {
+                    counts[4] += 1;
+                    serde_json::json!({ "error": "bad-request", "message": e.to_string() })
+                }
+            })
+            .collect();
+        serde_json::json!({
+            "count": results.len(),
+            "summary": {
+                "valid": counts[0], "revoked": counts[1], "support-ended": counts[2],
+                "invalid": counts[3], "not-a-label": counts[4],
+            },
+            "checked_on": at.to_string(),
+            "results": results,
+        })
+    })
+    .await
+    .map_err(ServeError::internal)?;
+    Ok(Json(results))
+}
+
+fn registry(state: &AppState) -> Result<&RegistryHandle, ServeError> {
+    state
+        .registry
+        .as_ref()
+        .ok_or(ServeError::Unavailable { what: "a registry" })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LabelsQuery {
+    manufacturer: Option<String>,
+    model: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+/// `GET /api/v1/labels?manufacturer=&model=&page=&per_page=`.
+pub async fn labels(
+    State(state): State<AppState>,
+    Query(q): Query<LabelsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let page = q.page.unwrap_or(1);
+    let per_page = q.per_page.unwrap_or(50);
+    if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(ServeError::bad_request(format!(
+            "page starts at 1; per_page is 1 to {MAX_PER_PAGE}"
+        ))
+        .into());
+    }
+    let found = registry(&state)?
+        .labels(q.manufacturer, q.model, page, per_page)
+        .await?;
+    Ok(Json(
+        serde_json::to_value(found).map_err(ServeError::internal)?,
+    ))
+}
+
+/// `GET /api/v1/labels/{serial}`.
+pub async fn label(
+    State(state): State<AppState>,
+    Path(serial): Path<u64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let record = registry(&state)?.label(serial).await?;
+    Ok(Json(
+        serde_json::to_value(record).map_err(ServeError::internal)?,
+    ))
+}
+
+/// `GET /api/v1/status-lists`.
+pub async fn status_lists(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status_lists": state.verifier.status_lists() }))
+}
+
+/// `GET /api/v1/status-lists/{kid}`: the lab's signed list, as published.
+pub async fn status_list(
+    State(state): State<AppState>,
+    Path(kid): Path<String>,
+) -> Result<Response, ApiError> {
+    if kid.len() != 16 || !kid.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ServeError::bad_request("a kid is 16 hexadecimal digits").into());
+    }
+    let bytes = state
+        .verifier
+        .status_list_bytes(&kid)
+        .ok_or(ServeError::NotFound)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/cose"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+            (
+                header::HeaderName::from_static("x-iotmark-content"),
+                HeaderValue::from_static(STATUS_LIST_CONTENT_TYPE),
+            ),
+        ],
+        bytes.as_ref().clone(),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/log/head`.
+pub async fn log_head(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let head = registry(&state)?.latest_head().await?;
+    Ok(Json(
+        serde_json::to_value(head).map_err(ServeError::internal)?,
+    ))
+}
+
+/// `GET /api/v1/log/inclusion/{serial}`.
+pub async fn log_inclusion(
+    State(state): State<AppState>,
+    Path(serial): Path<u64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let proof = registry(&state)?.inclusion(serial).await?;
+    Ok(Json(
+        serde_json::to_value(proof).map_err(ServeError::internal)?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+/// `GET /api/v1/log/consistency?from=N[&to=M]`.
+pub async fn log_consistency(
+    State(state): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let proof = registry(&state)?.consistency(q.from, q.to).await?;
+    Ok(Json(
+        serde_json::to_value(proof).map_err(ServeError::internal)?,
+    ))
+}
+
+/// `GET /healthz`.
+pub async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "status": "ok",
+        "status_lists": state.verifier.status_lists().len(),
+        "labs": state.verifier.trust().labs.len(),
+        "registry": state.registry.is_some(),
+    }))
+}
+
+/// `GET /metrics` (Prometheus text format).
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

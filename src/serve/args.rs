@@ -1,0 +1,65 @@
+//! `iotmark serve` arguments. Every limit has a safe default; the ones a load
+//! test or an operator may need to change are flags, not constants.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: the system picks one; the address is printed as JSON).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The accreditation authority's certificate.
+    #[arg(long)]
+    pub trust_anchor: PathBuf,
+    /// Lab certificate(s) to trust under the anchor (each still checked against it).
+    #[arg(long)]
+    pub lab_cert: Vec<PathBuf>,
+    /// The authority's signed trust list: trust exactly the labs it names.
+    #[arg(long)]
+    pub trust_list: Option<PathBuf>,
+    /// A lab's registry (SQLite): registry queries, transparency-log heads and
+    /// proofs; its lab certificate is trusted under the anchor, and the
+    /// status-list.cose beside it is served and used for revocation.
+    #[arg(long)]
+    pub registry: Option<PathBuf>,
+    /// Signed status list file(s) to check revocation against (reloaded when they change).
+    #[arg(long)]
+    pub status: Vec<PathBuf>,
+    /// TLS certificate chain (PEM); with --tls-key, serve HTTPS (HTTP/2 and HTTP/1.1).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Requests per second one client address may make (0: no limit).
+    #[arg(long, default_value_t = 20)]
+    pub rate_limit: u32,
+    /// Requests a client may make in a burst above the rate.
+    #[arg(long, default_value_t = 60)]
+    pub rate_burst: u32,
+    /// Simultaneous connections; further clients wait in the accept queue.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a request may take, body included, before it gets 503.
+    #[arg(long, default_value_t = 10)]
+    pub request_timeout: u64,
+    /// Seconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay open (keep-alive included) before it is closed gracefully.
+    #[arg(long, default_value_t = 600)]
+    pub connection_lifetime: u64,
+    /// Contact for security problems with this service, in its security.txt.
+    #[arg(long, default_value = "mailto:security@iotmark.example")]
+    pub contact: String,
+    /// The date until which this service gets security updates (published on /support).
+    #[arg(long, default_value = "2031-12-31")]
+    pub support_end: String,
+    /// Judge labels as of this date (YYYY-MM-DD) instead of today: for audits
+    /// ("what did this label say on …") and tests. Shown on every page.
+    #[arg(long)]
+    pub now: Option<String>,
+}

@@ -1,0 +1,212 @@
+//! `iotmark serve`: the verification service behind the QR code.
+//!
+//! axum on tower. The layers, outermost first: error normalisation (every
+//! error response rendered in one place), access log and metrics, panic
+//! catcher, security headers, per-client rate limit, a request deadline, and
+//! a request-body size limit. Connections are bounded by [`listener`].
+//!
+//! Routes:
+//! - `/l/{digits}` and `/L/{digits}`: the label page a shopper sees;
+//! - `/api/v1/verify/{digits}`, `POST /api/v1/verify`, `POST /api/v1/verify/batch`;
+//! - `/api/v1/labels?manufacturer=&model=&page=&per_page=`, `/api/v1/labels/{serial}`;
+//! - `/api/v1/status-lists`, `/api/v1/status-lists/{kid}`;
+//! - `/api/v1/log/head`, `/api/v1/log/inclusion/{serial}`, `/api/v1/log/consistency?from=&to=`;
+//! - `/.well-known/security.txt`, `/security/disclosure-policy`, `/support`;
+//! - `/healthz`, `/metrics`.
+
+mod api;
+mod args;
+mod error;
+mod html;
+mod listener;
+mod metrics;
+mod middleware;
+mod pages;
+mod ratelimit;
+mod registry;
+mod state;
+mod verifier;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::routing::{get, post};
+use axum::Router;
+use iotmark_labels::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
+use iotmark_labels::{LabCertificate, TrustAnchor, TrustStore};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use args::ServeArgs;
+use state::AppState;
+
+/// Largest request body (a batch of labels).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// How often status list files are checked for a newer version.
+const STATUS_RELOAD_EVERY: Duration = Duration::from_secs(2);
+
+/// The application: routes and layers, without the listener.
+pub fn router(state: AppState) -> Router {
+    use axum::middleware::{from_fn, from_fn_with_state};
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/l/{digits}", get(pages::label_page))
+        .route("/L/{digits}", get(pages::label_page))
+        .route(html::STYLESHEET_PATH, get(pages::stylesheet))
+        .route("/.well-known/security.txt", get(pages::security_txt))
+        .route("/security/disclosure-policy", get(pages::disclosure_policy))
+        .route("/support", get(pages::support_period))
+        .route("/api/v1/verify", post(api::verify_post))
+        .route("/api/v1/verify/batch", post(api::verify_batch))
+        .route("/api/v1/verify/{digits}", get(api::verify_one))
+        .route("/api/v1/labels", get(api::labels))
+        .route("/api/v1/labels/{serial}", get(api::label))
+        .route("/api/v1/status-lists", get(api::status_lists))
+        .route("/api/v1/status-lists/{kid}", get(api::status_list))
+        .route("/api/v1/log/head", get(api::log_head))
+        .route("/api/v1/log/inclusion/{serial}", get(api::log_inclusion))
+        .route("/api/v1/log/consistency", get(api::log_consistency))
+        .route("/healthz", get(api::health))
+        .route("/metrics", get(api::metrics))
+        // Layers run bottom to top on the way in.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(state.clone(), middleware::deadline))
+        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn_with_state(state.clone(), middleware::observe))
+        .layer(from_fn(error::normalise_errors))
+        .with_state(state)
+}
+
+fn read_capped(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut buf = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if buf.len() > max {
+        anyhow::bail!("{} is over the {max}-byte limit", path.display());
+    }
+    Ok(buf)
+}
+
+/// The trust store: the anchor, the labs of the trust list (if given) or
+/// the lab certificates given, and the registry's own lab.
+fn trust_store(
+    args: &ServeArgs,
+    registry_lab: Option<LabCertificate>,
+) -> anyhow::Result<TrustStore> {
+    let anchor = TrustAnchor::from_pem_file(&args.trust_anchor)
+        .with_context(|| format!("--trust-anchor {}", args.trust_anchor.display()))?;
+    let mut labs = args
+        .lab_cert
+        .iter()
+        .map(|p| {
+            LabCertificate::from_pem_file(p).with_context(|| format!("--lab-cert {}", p.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    labs.extend(registry_lab);
+    let Some(list_path) = &args.trust_list else {
+        return Ok(labs
+            .into_iter()
+            .fold(TrustStore::new(anchor), TrustStore::with_lab));
+    };
+    let bytes = read_capped(list_path, MAX_TRUST_LIST_BYTES)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let list = TrustList::verify(&bytes, &anchor, today)
+        .with_context(|| format!("--trust-list {}", list_path.display()))?;
+    Ok(TrustStore::from_trust_list(anchor, list, labs))
+}
+
+/// Runs the service until the process is stopped.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let fixed_today = args
+        .now
+        .as_deref()
+        .map(|d| crate::cmd::parse_date_arg("--now", d))
+        .transpose()?;
+    let support_end = crate::cmd::parse_date_arg("--support-end", &args.support_end)?;
+    let registry = args
+        .registry
+        .as_deref()
+        .map(registry::RegistryHandle::open)
+        .transpose()?;
+    let registry_lab = match &registry {
+        Some(r) => r.lab_certificate()?,
+        None => None,
+    };
+    let trust = trust_store(&args, registry_lab)?;
+    let authority = trust.anchor.name().to_owned();
+    let mut status_sources: Vec<PathBuf> = args.status.clone();
+    if let Some(db) = &args.registry {
+        status_sources.push(db.with_file_name("status-list.cose"));
+    }
+    let metrics = Arc::new(metrics::Metrics::default());
+    let verifier = Arc::new(verifier::Verifier::new(
+        trust,
+        status_sources,
+        metrics.clone(),
+    ));
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(listener::tls_acceptor(cert, key)?),
+        _ => None,
+    };
+    let state = AppState {
+        verifier: verifier.clone(),
+        registry,
+        metrics: metrics.clone(),
+        rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst).map(Arc::new),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        tls: tls.is_some(),
+        fixed_today,
+        contact: args.contact.clone(),
+        support_end,
+        authority,
+    };
+    let socket = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = socket.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // One line of JSON on stdout: scripts read the address from it.
+    println!(
+        "{}",
+        serde_json::json!({
+            "listening": format!("{scheme}://{local}"),
+            "rate_limit_per_second": args.rate_limit,
+            "rate_burst": args.rate_burst,
+        })
+    );
+    {
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STATUS_RELOAD_EVERY);
+        loop {
+            tick.tick().await;
+            let v = verifier.clone();
+            let _ = tokio::task::spawn_blocking(move || v.reload_status_lists()).await;
+        }
+    });
+    let limits = listener::ConnectionLimits {
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        lifetime: Duration::from_secs(args.connection_lifetime.max(1)),
+    };
+    let server = listener::serve(socket, router(state), tls, limits, metrics);
+    tokio::select! {
+        () = server => {}
+        r = tokio::signal::ctrl_c() => { r.context("cannot wait for Ctrl-C")?; }
+    }
+    Ok(())
+}

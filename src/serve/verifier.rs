@@ -1,0 +1,309 @@
+//! Label verification for the service: the labels crate's checks, cached by
+//! the SHA-256 of the label bytes and the verification date, with revocation
+//! looked up on every request against the status lists loaded now.
+//!
+//! What is cached is the verdict without revocation (signature, chain,
+//! validity, scope, support end) — it depends only on the bytes, the trust
+//! store and the date, none of which change while the server runs. Revocation
+//! does change, so it is never cached.
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
+
+use iotmark_labels::cose::MAX_LABEL_BYTES;
+use iotmark_labels::qr::decode_digits;
+use iotmark_labels::qr::digits::digits_len;
+use iotmark_labels::status::{StatusList, MAX_STATUS_LIST_BYTES};
+use iotmark_labels::verify::{verify_with_status, LabelInput, Revocation};
+use iotmark_labels::{LabelStatus, TrustStore, Verification};
+use lru::LruCache;
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::Date;
+
+use super::error::ServeError;
+use super::metrics::Metrics;
+
+/// Verdicts kept in memory (a few hundred bytes each).
+const CACHE_ENTRIES: usize = 16_384;
+
+/// The most digits a label path segment can have.
+pub fn max_digits() -> usize {
+    digits_len(MAX_LABEL_BYTES)
+}
+
+/// Checks a label's digit string before anything else: only ASCII digits, at
+/// most as many as the largest label needs. Anything else is a bad request.
+pub fn check_digits(digits: &str) -> Result<(), ServeError> {
+    if digits.is_empty() {
+        return Err(ServeError::bad_request("the label link holds no digits"));
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ServeError::bad_request(
+            "a label link holds only the digits 0-9 after /l/",
+        ));
+    }
+    if digits.len() > max_digits() {
+        return Err(ServeError::bad_request(format!(
+            "a label link holds at most {} digits",
+            max_digits()
+        )));
+    }
+    Ok(())
+}
+
+/// One status list file, verified.
+#[derive(Debug)]
+struct LoadedList {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    list: StatusList,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// What the service says about a loaded status list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusListInfo {
+    pub kid: String,
+    pub lab: String,
+    pub issued: String,
+    pub next_update: String,
+    pub size: u64,
+    pub revoked: u64,
+}
+
+/// Cache key: SHA-256 of the label bytes, and the date judged on.
+type CacheKey = ([u8; 32], Date);
+
+#[derive(Debug)]
+pub struct Verifier {
+    trust: TrustStore,
+    cache: Mutex<LruCache<CacheKey, Arc<Verification>>>,
+    sources: Vec<PathBuf>,
+    lists: RwLock<Vec<LoadedList>>,
+    metrics: Arc<Metrics>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+impl Verifier {
+    /// A verifier over a trust store, with status lists from these files
+    /// (missing files are tolerated: a lab may not have revoked anything yet).
+    pub fn new(trust: TrustStore, sources: Vec<PathBuf>, metrics: Arc<Metrics>) -> Self {
+        let capacity = NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN);
+        let verifier = Self {
+            trust,
+            cache: Mutex::new(LruCache::new(capacity)),
+            sources,
+            lists: RwLock::new(Vec::new()),
+            metrics,
+        };
+        verifier.reload_status_lists();
+        verifier
+    }
+
+    pub fn trust(&self) -> &TrustStore {
+        &self.trust
+    }
+
+    /// Rereads status list files whose modification time changed. A file that
+    /// no longer verifies is logged and the last good copy kept: revocations
+    /// are permanent, so an older list never un-revokes anything newer did.
+    pub fn reload_status_lists(&self) {
+        for path in &self.sources {
+            let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+            let Some(modified) = modified else {
+                continue;
+            };
+            let unchanged = self.lists.read().ok().is_some_and(|lists| {
+                lists
+                    .iter()
+                    .any(|l| l.path == *path && l.modified == Some(modified))
+            });
+            if unchanged {
+                continue;
+            }
+            match load_list(path, &self.trust) {
+                Ok((list, bytes)) => {
+                    tracing::info!(path = %path.display(), lab = list.lab(), revoked = list.revoked_count(), "serve: status list loaded");
+                    if let Ok(mut lists) = self.lists.write() {
+                        lists.retain(|l| l.path != *path);
+                        lists.push(LoadedList {
+                            path: path.clone(),
+                            modified: Some(modified),
+                            list,
+                            bytes: Arc::new(bytes),
+                        });
+                    }
+                }
+                Err(reason) => {
+                    tracing::warn!(path = %path.display(), %reason, "serve: status list refused; keeping the last good one");
+                }
+            }
+        }
+    }
+
+    /// The newest loaded list of a lab, by kid (hex).
+    fn with_list<T>(&self, kid: &str, f: impl FnOnce(Option<&LoadedList>) -> T) -> T {
+        match self.lists.read() {
+            Ok(lists) => f(lists
+                .iter()
+                .filter(|l| l.list.kid().eq_ignore_ascii_case(kid))
+                .max_by_key(|l| l.list.issued())),
+            Err(_) => f(None),
+        }
+    }
+
+    /// Every loaded list, newest per lab.
+    pub fn status_lists(&self) -> Vec<StatusListInfo> {
+        let Ok(lists) = self.lists.read() else {
+            return Vec::new();
+        };
+        let mut kids: Vec<&str> = lists.iter().map(|l| l.list.kid()).collect();
+        kids.sort_unstable();
+        kids.dedup();
+        kids.into_iter()
+            .filter_map(|kid| {
+                lists
+                    .iter()
+                    .filter(|l| l.list.kid() == kid)
+                    .max_by_key(|l| l.list.issued())
+            })
+            .map(|l| StatusListInfo {
+                kid: l.list.kid().to_owned(),
+                lab: l.list.lab().to_owned(),
+                issued: rfc3339(l.list.issued()),
+                next_update: rfc3339(l.list.next_update()),
+                size: l.list.size(),
+                revoked: l.list.revoked_count(),
+            })
+            .collect()
+    }
+
+    /// The signed bytes of a lab's newest list.
+    pub fn status_list_bytes(&self, kid: &str) -> Option<Arc<Vec<u8>>> {
+        self.with_list(kid, |l| l.map(|l| l.bytes.clone()))
+    }
+
+    /// Verifies a label given as its digit string (already checked with
+    /// [`check_digits`]) on `at`.
+    pub fn verify_digits(&self, digits: &str, at: Date) -> Verification {
+        match decode_digits(digits) {
+            Ok(bytes) => self.verify_bytes(bytes, at),
+            Err(e) => {
+                self.metrics.verification(LabelStatus::Invalid);
+                invalid(e.to_string())
+            }
+        }
+    }
+
+    /// Verifies label bytes on `at`.
+    pub fn verify_bytes(&self, bytes: Vec<u8>, at: Date) -> Verification {
+        let key: CacheKey = (Sha256::digest(&bytes).into(), at);
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|mut c| c.get(&key).cloned());
+        let base = match cached {
+            Some(v) => {
+                self.metrics.cache(true);
+                v
+            }
+            None => {
+                self.metrics.cache(false);
+                let v = Arc::new(verify_with_status(
+                    &LabelInput::Cose(bytes),
+                    &self.trust,
+                    at,
+                    None,
+                ));
+                if let Ok(mut c) = self.cache.lock() {
+                    c.put(key, v.clone());
+                }
+                v
+            }
+        };
+        let result = self.with_revocation(&base, at);
+        self.metrics.verification(result.status);
+        result
+    }
+
+    /// The cached verdict with the revocation status of now.
+    fn with_revocation(&self, base: &Verification, at: Date) -> Verification {
+        let mut v = base.clone();
+        if !matches!(v.status, LabelStatus::Valid | LabelStatus::SupportEnded) {
+            return v;
+        }
+        let (Some(claims), Some(issuer)) = (&v.claims, &v.issuer) else {
+            return v;
+        };
+        let (serial, kid, lab) = (claims.serial, issuer.kid.clone(), issuer.lab.clone());
+        self.with_list(&kid, |loaded| {
+            let Some(loaded) = loaded else {
+                v.revocation = Revocation::NotChecked {
+                    note: "revocation not checked: this service holds no status list from the issuing lab"
+                        .to_owned(),
+                };
+                return;
+            };
+            let list = &loaded.list;
+            if list.is_revoked(serial) {
+                v.status = LabelStatus::Revoked;
+                v.reason = format!(
+                    "label {serial} was revoked by {lab} (status list issued {})",
+                    rfc3339(list.issued())
+                );
+                v.revocation = Revocation::Checked {
+                    list_issued: list.issued(),
+                    next_update: list.next_update(),
+                    revoked: true,
+                };
+            } else if list.check_current(at).is_err() {
+                v.revocation = Revocation::NotChecked {
+                    note: format!(
+                        "revocation not checked: the lab's status list issued {} is not current on {at}",
+                        rfc3339(list.issued())
+                    ),
+                };
+            } else {
+                v.revocation = Revocation::Checked {
+                    list_issued: list.issued(),
+                    next_update: list.next_update(),
+                    revoked: false,
+                };
+            }
+        });
+        v
+    }
+}
+
+fn invalid(reason: String) -> Verification {
+    Verification {
+        status: LabelStatus::Invalid,
+        reason,
+        claims: None,
+        issuer: None,
+        revocation: Revocation::NotChecked {
+            note: "revocation not checked".to_owned(),
+        },
+    }
+}
+
+fn load_list(path: &Path, trust: &TrustStore) -> Result<(StatusList, Vec<u8>), String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_STATUS_LIST_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_STATUS_LIST_BYTES {
+        return Err(format!("over the {MAX_STATUS_LIST_BYTES}-byte limit"));
+    }
+    let list = StatusList::verify(&bytes, trust).map_err(|e| e.to_string())?;
+    Ok((list, bytes))
+}
