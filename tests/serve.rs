@@ -1,0 +1,821 @@
+//! `iotmark serve` end to end over loopback: the built binary serves labels
+//! made with the CLI (keys, run on a simulated camera, issue, revoke), and
+//! reqwest drives it — the label page in its four states, the JSON API, the
+//! registry and log endpoints checked with the CLI's own proof checker,
+//! hostile requests, limits, headers, logs, metrics, and the project's own
+//! UK PSTI suite run against the server.
+
+// Test code: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use util::*;
+
+/// Labels and keys made once for every test in this binary.
+struct Fixture {
+    root: PathBuf,
+    valid: String,
+    revoked: String,
+    forged: String,
+}
+
+impl Fixture {
+    fn anchor(&self) -> PathBuf {
+        self.root.join("authority/authority.pem")
+    }
+    fn registry(&self) -> PathBuf {
+        self.root.join("lab/registry.db")
+    }
+    fn lab_cert(&self) -> PathBuf {
+        self.root.join("lab/lab.pem")
+    }
+}
+
+fn ok(run: Run, what: &str) -> Run {
+    assert_eq!(run.code, 0, "{what}: {}\n{}", run.stdout, run.stderr);
+    run
+}
+
+fn digits_of(url_file: &Path) -> String {
+    let url = std::fs::read_to_string(url_file).unwrap();
+    url.trim().rsplit('/').next().unwrap().to_string()
+}
+
+fn make_lab(root: &Path, authority: &str, lab: &str, name: &str) {
+    ok(
+        iotmark([
+            "keys",
+            "init-authority",
+            "--name",
+            &format!("{name} Accreditation Body"),
+            "--out",
+            root.join(authority).to_str().unwrap(),
+        ]),
+        "init-authority",
+    );
+    ok(
+        iotmark([
+            "keys",
+            "init-lab",
+            "--authority",
+            root.join(authority).to_str().unwrap(),
+            "--name",
+            &format!("{name} Test Lab"),
+            "--out",
+            root.join(lab).to_str().unwrap(),
+        ]),
+        "init-lab",
+    );
+}
+
+fn issue(root: &Path, lab: &str, out: &str) -> String {
+    ok(
+        iotmark([
+            "issue",
+            "--report",
+            root.join("run/report.json").to_str().unwrap(),
+            "--key",
+            root.join(lab).join("lab.key").to_str().unwrap(),
+            "--cert",
+            root.join(lab).join("lab.pem").to_str().unwrap(),
+            "--out",
+            root.join(out).to_str().unwrap(),
+        ]),
+        "issue",
+    );
+    digits_of(&root.join(out).join("label.url"))
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("serve-fixture-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        make_lab(&root, "authority", "lab", "Test");
+        let run = run_psti("good-camera", &root.join("run"), &[]);
+        assert_eq!(run.code, 0, "good-camera run: {}", run.stderr);
+        let valid = issue(&root, "lab", "label-1");
+        let revoked = issue(&root, "lab", "label-2");
+        ok(
+            iotmark([
+                "revoke",
+                "--registry",
+                root.join("lab/registry.db").to_str().unwrap(),
+                "--serial",
+                "2",
+                "--key",
+                root.join("lab/lab.key").to_str().unwrap(),
+                "--cert",
+                root.join("lab/lab.pem").to_str().unwrap(),
+                "--reason",
+                "firmware recalled",
+            ]),
+            "revoke",
+        );
+        // A forger's own "accreditation body" and lab: a well-formed, signed
+        // label that does not chain to the real authority.
+        make_lab(&root, "rogue-authority", "rogue-lab", "Rogue");
+        let forged = issue(&root, "rogue-lab", "label-forged");
+        Fixture {
+            root,
+            valid,
+            revoked,
+            forged,
+        }
+    })
+}
+
+/// A running `iotmark serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    stderr: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let f = fixture();
+        let stderr = f.root.join(format!(
+            "serve-{}.log",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let mut child = Command::new(bin())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--trust-anchor",
+                f.anchor().to_str().unwrap(),
+                "--registry",
+                f.registry().to_str().unwrap(),
+            ])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("serve printed {line:?}: {e}"));
+        let base = json["listening"].as_str().unwrap().to_string();
+        Server {
+            child,
+            base,
+            stderr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+async fn get_text(url: &str) -> (u16, String) {
+    let r = client().get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let (status, text) = get_text(url).await;
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"));
+    (status, json)
+}
+
+/// The text a reader sees: tags dropped, whitespace collapsed.
+fn visible(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn label_page_in_its_four_states() {
+    let f = fixture();
+    let server = Server::start(&[]);
+
+    let (status, page) = get_text(&server.url(&format!("/l/{}", f.valid))).await;
+    assert_eq!(status, 200);
+    let text = visible(&page);
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    assert!(page.contains("class=\"status valid\""), "{page}");
+    assert!(
+        text.contains("Security updates until 31 December 2031"),
+        "{text}"
+    );
+    assert!(text.contains("left."), "time left is shown: {text}");
+    assert!(
+        page.contains("href=\"https://www.goodcam.example/security/disclosure-policy\""),
+        "clickable contact: {page}"
+    );
+    for expected in [
+        "Goodcam Devices Ltd GC-200",
+        "Test Test Lab",
+        "UK product security law",
+        "Report a security problem",
+        "Who tested it",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    // Headings in order, one h1.
+    assert_eq!(page.matches("<h1>").count(), 1);
+    assert!(page.find("<h1>").unwrap() < page.find("<h2>").unwrap());
+
+    // The QR code's upper-case URL arrives with an upper-case path.
+    let (status, upper) = get_text(&server.url(&format!("/L/{}", f.valid))).await;
+    assert_eq!(status, 200);
+    assert!(upper.contains("class=\"status valid\""));
+
+    let (status, page) = get_text(&server.url(&format!("/l/{}", f.revoked))).await;
+    assert_eq!(status, 200);
+    let text = visible(&page);
+    assert!(page.contains("class=\"status danger\""), "{page}");
+    assert!(text.contains("Do not rely on this label"), "{text}");
+    assert!(text.contains("withdrawn"), "{text}");
+    assert!(text.contains("revoked"), "{text}");
+
+    let (status, page) = get_text(&server.url(&format!("/l/{}", f.forged))).await;
+    assert_eq!(status, 200);
+    let text = visible(&page);
+    assert!(page.contains("class=\"status danger\""), "{page}");
+    assert!(text.contains("Do not rely on this label"), "{text}");
+    assert!(text.contains("could not be verified"), "{text}");
+    // A forged label gets no say: no product, no contact link.
+    assert!(!text.contains("GC-200"), "{text}");
+    assert!(!page.contains("goodcam.example"), "{page}");
+
+    // The stylesheet the page links is served, and every page is script-free.
+    let (status, css) = get_text(&server.url("/assets/label.css")).await;
+    assert_eq!(status, 200);
+    assert!(css.contains(".valid{background:#0b6b2f"));
+    assert!(!page.contains("<script"));
+
+    // Support ended: the same label judged after its support end date.
+    let later = Server::start(&["--now", "2032-03-01"]);
+    let (status, page) = get_text(&later.url(&format!("/l/{}", f.valid))).await;
+    assert_eq!(status, 200);
+    let text = visible(&page);
+    assert!(page.contains("class=\"status ended\""), "{page}");
+    assert!(
+        text.contains("Security updates ended on 31 December 2031"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 March 2032"),
+        "the fixed date is shown: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_api_agrees_with_the_cli() {
+    let f = fixture();
+    let server = Server::start(&[]);
+    let (status, one) = get_json(&server.url(&format!("/api/v1/verify/{}", f.valid))).await;
+    assert_eq!(status, 200);
+    let cli = iotmark([
+        "verify",
+        f.root.join("label-1/label.cose").to_str().unwrap(),
+        "--trust-anchor",
+        f.anchor().to_str().unwrap(),
+        "--lab-cert",
+        f.lab_cert().to_str().unwrap(),
+        "--status",
+        f.root.join("lab/status-list.cose").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let cli = cli.json();
+    for field in ["valid", "status", "reason", "claims", "issuer"] {
+        assert_eq!(one[field], cli[field], "{field}");
+    }
+    assert_eq!(one["revocation"]["checked"], true);
+    assert_eq!(one["revocation"]["revoked"], false);
+
+    // POST with the QR URL, and with the date to judge on.
+    let url = std::fs::read_to_string(f.root.join("label-1/label.url")).unwrap();
+    let r = client()
+        .post(server.url("/api/v1/verify"))
+        .header("content-type", "application/json")
+        .body(
+            serde_json::to_vec(&serde_json::json!({ "label": url.trim(), "at": "2032-01-01" }))
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let j: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(j["status"], "support-ended");
+    assert_eq!(j["checked_on"], "2032-01-01");
+
+    // A tampered label: one digit of the signature changed.
+    let mut tampered = f.valid.clone().into_bytes();
+    let i = tampered.len() - 20;
+    tampered[i] = if tampered[i] == b'1' { b'2' } else { b'1' };
+    let tampered = String::from_utf8(tampered).unwrap();
+
+    let r = client()
+        .post(server.url("/api/v1/verify/batch"))
+        .header("content-type", "application/json")
+        .body(
+            serde_json::to_vec(&serde_json::json!({ "labels": [
+                f.valid, f.revoked, f.forged, tampered, "not-a-label", url.trim()
+            ]}))
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let batch: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let statuses: Vec<&str> = batch["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["status"]
+                .as_str()
+                .unwrap_or_else(|| r["error"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "valid",
+            "revoked",
+            "invalid",
+            "invalid",
+            "bad-request",
+            "valid"
+        ]
+    );
+    assert_eq!(batch["summary"]["valid"], 2);
+    assert_eq!(batch["summary"]["not-a-label"], 1);
+    assert!(batch["results"][2]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no lab certificate"));
+
+    // Verdicts are cached by label hash, revocation is not: the metrics show
+    // cache hits, and the revoked label stayed revoked.
+    let (_, metrics) = get_text(&server.url("/metrics")).await;
+    let hits: u64 = metrics
+        .lines()
+        .find(|l| l.starts_with("iotmark_verification_cache_total{result=\"hit\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(hits >= 1, "{metrics}");
+    assert!(metrics.contains("iotmark_label_verifications_total{status=\"revoked\"} 1"));
+    assert!(metrics.contains("# TYPE iotmark_http_request_duration_seconds histogram"));
+    let (status, health) = get_json(&server.url("/healthz")).await;
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["status_lists"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registry_log_and_status_lists() {
+    let f = fixture();
+    let server = Server::start(&[]);
+    let (status, page1) = get_json(
+        &server.url("/api/v1/labels?manufacturer=goodcam%20devices%20ltd&model=GC-200&per_page=1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(page1["total"], 2);
+    assert_eq!(page1["items"][0]["serial"], 1);
+    assert_eq!(page1["next_page"], 2);
+    let (_, page2) =
+        get_json(&server.url(
+            "/api/v1/labels?manufacturer=Goodcam%20Devices%20Ltd&model=gc-200&per_page=1&page=2",
+        ))
+        .await;
+    assert_eq!(page2["items"][0]["serial"], 2);
+    assert!(page2["next_page"].is_null());
+    let (_, none) = get_json(&server.url("/api/v1/labels?manufacturer=Nobody")).await;
+    assert_eq!(none["total"], 0);
+    let (status, _) = get_json(&server.url("/api/v1/labels?per_page=100000")).await;
+    assert_eq!(status, 400);
+
+    let (status, one) = get_json(&server.url("/api/v1/labels/1")).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["digits"], f.valid.as_str());
+    let (status, missing) = get_json(&server.url("/api/v1/labels/99")).await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["error"], "not-found");
+
+    let (status, head) = get_json(&server.url("/api/v1/log/head")).await;
+    assert_eq!(status, 200);
+    assert_eq!(head["tree_size"], 2);
+
+    // The proofs the server hands out check with the CLI's offline checker.
+    for path in [
+        "/api/v1/log/inclusion/1",
+        "/api/v1/log/consistency?from=1&to=2",
+    ] {
+        let (status, text) = get_text(&server.url(path)).await;
+        assert_eq!(status, 200, "{path}: {text}");
+        let file = f.root.join(format!("proof-{}.json", path.len()));
+        std::fs::write(&file, text).unwrap();
+        let check = iotmark([
+            "log",
+            "verify",
+            file.to_str().unwrap(),
+            "--cert",
+            f.lab_cert().to_str().unwrap(),
+            "--trust-anchor",
+            f.anchor().to_str().unwrap(),
+        ]);
+        assert_eq!(check.code, 0, "{path}: {}{}", check.stdout, check.stderr);
+    }
+
+    // The status list served is the lab's signed one: the CLI fetches it
+    // from the server and finds label 2 revoked.
+    let (_, lists) = get_json(&server.url("/api/v1/status-lists")).await;
+    let kid = lists["status_lists"][0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(lists["status_lists"][0]["revoked"], 1);
+    let cache = f.root.join(format!("status-cache-{kid}"));
+    let cli = iotmark([
+        "verify",
+        f.root.join("label-2/label.cose").to_str().unwrap(),
+        "--trust-anchor",
+        f.anchor().to_str().unwrap(),
+        "--status",
+        &server.url(&format!("/api/v1/status-lists/{kid}")),
+        "--status-cache",
+        cache.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(cli.code, 1, "{}", cli.stderr);
+    assert_eq!(cli.json()["status"], "revoked");
+
+    // Without a registry, its endpoints say so instead of failing.
+    let bare = {
+        let mut child = Command::new(bin())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--trust-anchor",
+                f.anchor().to_str().unwrap(),
+                "--lab-cert",
+                f.lab_cert().to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base: serde_json::Value = serde_json::from_str(&line).unwrap();
+        (child, base["listening"].as_str().unwrap().to_string())
+    };
+    let (mut child, base) = bare;
+    let (status, j) = get_json(&format!("{base}/api/v1/log/head")).await;
+    assert_eq!(status, 404);
+    assert_eq!(j["error"], "unavailable");
+    let (status, j) = get_json(&format!("{base}/api/v1/verify/{}", f.valid)).await;
+    assert_eq!(status, 200);
+    assert_eq!(j["status"], "valid");
+    assert_eq!(j["revocation"]["checked"], false);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Sends raw bytes and returns what came back before the server closed (or
+/// `timeout` passed).
+fn raw_exchange(addr: &str, request: &[u8], timeout: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(timeout)).unwrap();
+    s.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_requests_get_4xx_and_others_keep_being_served() {
+    let f = fixture();
+    let server = Server::start(&["--header-timeout", "1", "--request-timeout", "2"]);
+    let long = "1".repeat(12_000);
+    for (path, want) in [
+        ("/l/12ab34".to_string(), 400),
+        ("/l/%3Cscript%3E".to_string(), 400),
+        ("/l/..%2F..%2Fetc%2Fpasswd".to_string(), 400),
+        (format!("/l/{long}"), 400),
+        ("/api/v1/verify/abc".to_string(), 400),
+        ("/api/v1/labels/not-a-number".to_string(), 400),
+        ("/api/v1/labels?page=0".to_string(), 400),
+        ("/api/v1/status-lists/zz".to_string(), 400),
+        ("/nowhere".to_string(), 404),
+        ("/api/v1/nowhere".to_string(), 404),
+    ] {
+        let (status, body) = get_text(&server.url(&path)).await;
+        let shown: String = path.chars().take(60).collect();
+        assert_eq!(status, want, "{shown}: {body}");
+        // Nothing internal in an error body.
+        for leak in ["panicked", "sqlite", "src/", ".rs:", "/tmp", "serde"] {
+            assert!(!body.contains(leak), "{path} leaks {leak:?}: {body}");
+        }
+        if path.starts_with("/api/") {
+            let j: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(j["error"].is_string(), "{body}");
+        }
+    }
+    // A request head over the 16 KiB cap is refused by the HTTP layer.
+    let (status, _) = get_text(&server.url(&format!("/l/{}", "1".repeat(20_000)))).await;
+    assert_eq!(status, 431);
+    // Digits that are not a label: a red page, not an error.
+    let (status, page) = get_text(&server.url("/l/123")).await;
+    assert_eq!(status, 200);
+    assert!(visible(&page).contains("Do not rely on this label"));
+
+    let c = client();
+    // Oversized body: refused before it is read.
+    let big = vec![b'1'; 3 * 1024 * 1024];
+    let r = c
+        .post(server.url("/api/v1/verify/batch"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    // Malformed JSON, wrong fields, and too many labels.
+    for body in [
+        "{\"label\":",
+        "{\"labels\":[1,2]}",
+        "[]",
+        "{\"label\":\"1\",\"extra\":true}",
+    ] {
+        let r = c
+            .post(server.url("/api/v1/verify"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{body}");
+    }
+    let many: Vec<String> = (0..1001).map(|_| "123".to_string()).collect();
+    let r = c
+        .post(server.url("/api/v1/verify/batch"))
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&serde_json::json!({ "labels": many })).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let r = c
+        .delete(server.url(&format!("/l/{}", f.valid)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+
+    // A slow client that never finishes its headers is cut off after the
+    // header timeout; a client that promises a body and stalls gets 503 at
+    // the request deadline. Meanwhile others are served at once.
+    let addr = server.addr();
+    let slow_headers = {
+        let addr = addr.clone();
+        std::thread::spawn(move || {
+            raw_exchange(
+                &addr,
+                b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+                Duration::from_secs(10),
+            )
+        })
+    };
+    let slow_body = {
+        let addr = addr.clone();
+        std::thread::spawn(move || {
+            raw_exchange(
+                &addr,
+                b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"label\":",
+                Duration::from_secs(10),
+            )
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let (status, _) = get_text(&server.url(&format!("/l/{}", f.valid))).await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < Duration::from_millis(900));
+    let (_, waited) = slow_headers.join().unwrap();
+    assert!(
+        waited < Duration::from_secs(5),
+        "slow headers cut off after {waited:?}"
+    );
+    let (answer, waited) = slow_body.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(waited < Duration::from_secs(6), "{waited:?}");
+    let (status, _) = get_text(&server.url("/healthz")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limit_headers_and_logs() {
+    let f = fixture();
+    let server = Server::start(&["--rate-limit", "1", "--rate-burst", "3"]);
+    let c = client();
+    let mut codes = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..5 {
+        let r = c
+            .get(server.url(&format!("/l/{}", f.valid)))
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+        if r.status().as_u16() == 429 {
+            retry_after = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+        } else {
+            let h = r.headers();
+            let csp = h["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("default-src 'none'"), "{csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert_eq!(h["x-content-type-options"], "nosniff");
+            assert_eq!(h["referrer-policy"], "no-referrer");
+            assert_eq!(h["x-frame-options"], "DENY");
+            assert_eq!(h["cache-control"], "no-store");
+        }
+    }
+    assert_eq!(&codes[..3], &[200, 200, 200], "{codes:?}");
+    assert_eq!(codes[4], 429, "{codes:?}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = c.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "the bucket refills");
+
+    // The access log names routes, never the label digits.
+    let log = server.log();
+    assert!(log.contains("/l/{digits}"), "{log}");
+    assert!(!log.contains(&f.valid[..40]), "a label leaked into the log");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_txt_is_rfc_9116() {
+    let server = Server::start(&["--contact", "mailto:security@verify.example"]);
+    let r = client()
+        .get(server.url("/.well-known/security.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("Contact: mailto:security@verify.example\n"));
+    let expires = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Expires: "))
+        .unwrap();
+    let expires =
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    assert!(expires > now && expires < now + time::Duration::days(366));
+}
+
+/// A host name of this machine that resolves to loopback, if there is one:
+/// the project's suite wants the declared addresses to be names, not IPs.
+fn loopback_name() -> Option<String> {
+    let out = Command::new("hostname").output().ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    if name.is_empty() || name == "localhost" {
+        return None;
+    }
+    let resolved = std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), 0)).ok()?;
+    let all: Vec<_> = resolved.collect();
+    (!all.is_empty() && all.iter().all(|a| a.ip().is_loopback())).then_some(name)
+}
+
+#[test]
+fn the_service_passes_the_psti_suite_pointed_at_itself() {
+    let f = fixture();
+    let server = Server::start(&["--support-end", "2031-12-31"]);
+    let port: u16 = server.addr().rsplit(':').next().unwrap().parse().unwrap();
+    let name = loopback_name();
+    let host = name.clone().unwrap_or_else(|| "127.0.0.1".to_string());
+    let dir = f.root.join(format!("selftest-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The example profile describes a deployment at its public name over
+    // HTTPS; here the same service answers on loopback over HTTP.
+    let profile = edited_profile("iotmark-serve", &dir, "profile.json", |p| {
+        let text = serde_json::to_string(&p["ixit"]["user_info"]).unwrap();
+        let text = text.replace(
+            "https://verify.iotmark.example",
+            &format!("http://{host}:{port}"),
+        );
+        p["ixit"]["user_info"] = serde_json::from_str(&text).unwrap();
+        p["ixit"]["interfaces"][0]["protocol"] = "http".into();
+        p["ixit"]["interfaces"][0]["port"] = port.into();
+    });
+    let run = iotmark([
+        "run",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--device",
+        &format!("net:{host}"),
+        "--scheme",
+        "uk-psti",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    let cases = case_verdicts(&report);
+    // The functional checks fetch the service's own pages.
+    assert_eq!(cases["5.2-1-2"], "PASS", "{}", run.stdout);
+    assert_eq!(cases["5.3-13-2"], "PASS", "{}", run.stdout);
+    // No passwords: the password provisions do not apply.
+    assert_eq!(cases["5.1-1-1"], "NOT_APPLICABLE");
+    assert_eq!(cases["5.1-2-2"], "NOT_APPLICABLE");
+    if name.is_some() {
+        assert_eq!(cases["5.2-1-1"], "PASS", "{}", run.stdout);
+        assert_eq!(cases["5.3-13-1"], "PASS", "{}", run.stdout);
+        assert_eq!(report["verdict"], "conformant", "{}", run.stdout);
+        assert_eq!(run.code, 0);
+    } else {
+        // Declared at an IP address, which the declaration check rightly
+        // refuses as not public: nothing else may fail.
+        assert_eq!(cases["5.2-1-1"], "FAIL");
+        assert!(run.stdout.contains("not a public web address"));
+    }
+}
