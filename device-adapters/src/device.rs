@@ -162,6 +162,27 @@ pub trait Device: Send + Sync + fmt::Debug {
         Err(self.unsupported("the MQTT probe"))
     }
 
+    /// Send one request to a declared API endpoint of the device (form
+    /// fields, optional basic credentials), without following redirects.
+    async fn api_call(
+        &self,
+        _ev: &Evidence,
+        _call: &crate::endpoints::ApiCall,
+    ) -> Result<crate::endpoints::ApiAnswer, ProbeError> {
+        Err(self.unsupported("API calls"))
+    }
+
+    /// Disconnect the unit's upstream network (internet access), leaving the
+    /// local network up.
+    async fn cut_uplink(&self, _ev: &Evidence) -> Result<(), ProbeError> {
+        Err(self.unsupported("cutting the uplink"))
+    }
+
+    /// Reconnect the unit's upstream network.
+    async fn restore_uplink(&self, _ev: &Evidence) -> Result<(), ProbeError> {
+        Err(self.unsupported("restoring the uplink"))
+    }
+
     /// The error the default methods return.
     fn unsupported(&self, what: &str) -> ProbeError {
         ProbeError::Unsupported {
@@ -200,4 +221,14 @@ pub trait AddressBook: Send + Sync + fmt::Debug {
 pub trait PhysicalActions: Send + Sync + fmt::Debug {
     async fn factory_reset(&self) -> Result<(), String>;
     async fn power_cycle(&self) -> Result<(), String>;
+
+    /// Unplug the unit's upstream network (internet), keeping the local one.
+    async fn cut_uplink(&self) -> Result<(), String> {
+        Err("no way to cut the uplink is configured (operator hook cut_uplink)".into())
+    }
+
+    /// Plug the upstream network back in.
+    async fn restore_uplink(&self) -> Result<(), String> {
+        Err("no way to restore the uplink is configured (operator hook restore_uplink)".into())
+    }
 }

@@ -329,4 +329,18 @@ impl PhysicalActions for HookActions {
             .map(|report| tracing::info!(how = %report.how, output = %report.output, "power cycle done"))
             .map_err(|e| e.to_string())
     }
+
+    async fn cut_uplink(&self) -> Result<(), String> {
+        self.perform(PhysicalAction::CutUplink)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn restore_uplink(&self) -> Result<(), String> {
+        self.perform(PhysicalAction::RestoreUplink)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod adapter;
 pub mod device;
+pub mod endpoints;
 pub mod evidence;
 pub mod hooks;
 pub mod net;

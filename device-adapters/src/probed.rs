@@ -472,6 +472,32 @@ impl Device for ProbedDevice {
         Ok(report.open)
     }
 
+    async fn api_call(
+        &self,
+        ev: &Evidence,
+        call: &crate::endpoints::ApiCall,
+    ) -> Result<crate::endpoints::ApiAnswer, ProbeError> {
+        let addr = self.port_addr(call.port, "API")?;
+        let request = crate::endpoints::http_request(call, addr, &self.book.device_host())?;
+        let answer = self.http_call(ev, request).await?;
+        Ok(crate::endpoints::ApiAnswer {
+            status: answer.status,
+            body: answer.body_text(),
+            headers: answer.headers,
+            truncated: answer.truncated,
+        })
+    }
+
+    async fn cut_uplink(&self, ev: &Evidence) -> Result<(), ProbeError> {
+        self.operator(ev, "cut_uplink", self.actions.cut_uplink())
+            .await
+    }
+
+    async fn restore_uplink(&self, ev: &Evidence) -> Result<(), ProbeError> {
+        self.operator(ev, "restore_uplink", self.actions.restore_uplink())
+            .await
+    }
+
     async fn probe_tls(&self, ev: &Evidence, port: u16) -> Result<TlsReport, ProbeError> {
         let addr = self.port_addr(port, "TLS")?;
         tls::survey(&self.tls_hello, ev, addr, Some(self.book.device_host())).await

@@ -143,6 +143,72 @@ pub struct Profile {
     /// The IoT Security Foundation compliance class the manufacturer assessed
     /// the product at, if it declares one.
     pub risk_class: Option<RiskClass>,
+    /// Who signs the manufacturer's statement of compliance, where and when,
+    /// and the contacts the CRA user information needs.
+    pub declaration: Option<Declaration>,
+}
+
+/// The manufacturer's statement data (PSTI Schedule 4, CRA Annex II) that the
+/// rest of the profile does not already hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Declaration {
+    pub signatory: Signatory,
+    pub place_of_issue: String,
+    #[serde(default, with = "opt_date_format")]
+    pub date_of_issue: Option<time::Date>,
+    /// Who prepared the statement, by or for the manufacturer.
+    #[serde(default)]
+    pub prepared_by: Option<String>,
+    #[serde(default)]
+    pub other_manufacturers: Vec<Party>,
+    #[serde(default)]
+    pub authorised_representatives: Vec<Party>,
+    /// Single point of contact for vulnerability reports (mailto: or https:).
+    #[serde(default)]
+    pub security_contact: Option<String>,
+    /// General contact for users (an e-mail address, phone or web form).
+    #[serde(default)]
+    pub manufacturer_contact: Option<String>,
+    /// What security support users get, in a sentence.
+    #[serde(default)]
+    pub support_type: Option<String>,
+    #[serde(default)]
+    pub sbom_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signatory {
+    pub name: String,
+    pub function: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub name: String,
+    pub address: String,
+}
+
+mod opt_date_format {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<time::Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::date_format::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<time::Date>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| {
+                super::parse_date(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!("not a calendar date {text:?}"))
+                })
+            })
+            .transpose()
+    }
 }
 
 /// An IoT Security Foundation compliance class, 0–4: the confidentiality,
@@ -322,6 +388,18 @@ pub struct Ixit {
     /// IXIT 25-DelFunc.
     #[serde(default)]
     pub deletion_functions: Vec<DeletionFunction>,
+    /// IXIT 28-ExtAPI and 13-SoftServ: the device's own API endpoints.
+    #[serde(default)]
+    pub api_endpoints: Vec<crate::endpoints::ApiEndpoint>,
+    /// IXIT 22-ExtSens: what the product can sense.
+    #[serde(default)]
+    pub sensors: Vec<crate::endpoints::Sensor>,
+    /// IXIT 21-PersData: personal data processed, why and by whom.
+    #[serde(default)]
+    pub personal_data: Vec<crate::endpoints::PersonalData>,
+    /// IXIT 23-ResMech: what keeps working without the upstream network.
+    #[serde(default)]
+    pub resilience: Option<crate::endpoints::Resilience>,
 }
 
 /// How a mechanism resists repeated guessing (IXIT 1-AuthMech).
@@ -505,6 +583,9 @@ pub struct UpdateMechanism {
     pub checks_after_start: bool,
     #[serde(default)]
     pub check_interval_hours: Option<u32>,
+    /// A correctly signed image the manufacturer supplies for testing.
+    #[serde(default)]
+    pub test_image: Option<crate::endpoints::TestImage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -604,6 +685,9 @@ pub struct DeletionFunction {
     pub id: String,
     pub description: String,
     pub scope: DeletionScope,
+    /// The API endpoint (id in `api_endpoints`) that performs it.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// Where a user can read the model designation.
@@ -723,6 +807,9 @@ pub struct UserInfo {
     pub privacy_notice_url: Option<String>,
     #[serde(default)]
     pub secure_setup_url: Option<String>,
+    /// Where the product's sensing capabilities are documented.
+    #[serde(default)]
+    pub sensors_url: Option<String>,
     #[serde(default)]
     pub model_designation_shown_on: Vec<DesignationPlace>,
 }
@@ -860,6 +947,8 @@ struct RawProfile {
     operator_hooks: OperatorHooks,
     #[serde(default)]
     risk_class: Option<RiskClass>,
+    #[serde(default)]
+    declaration: Option<Declaration>,
 }
 
 mod date_format {
@@ -970,6 +1059,7 @@ impl Profile {
             units: raw.units,
             operator_hooks: raw.operator_hooks,
             risk_class: raw.risk_class,
+            declaration: raw.declaration,
         })
     }
 
@@ -1053,6 +1143,7 @@ fn cross_check(raw: &RawProfile) -> Vec<ProfileIssue> {
             );
         }
     }
+    issues.extend(crate::endpoints::cross_check(&raw.ixit));
     issues
 }
 

@@ -59,6 +59,42 @@ const SIM_PROFILES: &[(&str, &str)] = &[
         "flapping",
         include_str!("../../examples/profiles/flapping.json"),
     ),
+    (
+        "no-lockout-camera",
+        include_str!("../../examples/profiles/no-lockout-camera.json"),
+    ),
+    (
+        "sticky-password-camera",
+        include_str!("../../examples/profiles/sticky-password-camera.json"),
+    ),
+    (
+        "unsigned-update-camera",
+        include_str!("../../examples/profiles/unsigned-update-camera.json"),
+    ),
+    (
+        "open-settings-camera",
+        include_str!("../../examples/profiles/open-settings-camera.json"),
+    ),
+    (
+        "chatty-camera",
+        include_str!("../../examples/profiles/chatty-camera.json"),
+    ),
+    (
+        "fragile-api-camera",
+        include_str!("../../examples/profiles/fragile-api-camera.json"),
+    ),
+    (
+        "cloud-tethered-camera",
+        include_str!("../../examples/profiles/cloud-tethered-camera.json"),
+    ),
+    (
+        "shallow-erase-camera",
+        include_str!("../../examples/profiles/shallow-erase-camera.json"),
+    ),
+    (
+        "opaque-doorbell",
+        include_str!("../../examples/profiles/opaque-doorbell.json"),
+    ),
 ];
 
 /// The built-in profile of a simulated product.

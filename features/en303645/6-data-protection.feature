@@ -12,11 +12,10 @@ Feature: Data protection for consumer IoT (EN 303 645 clause 6)
       Given the manufacturer's declared user information
       Then it gives a public web address for the privacy notice
 
-    @6-1-2 @functional @assessor
+    @6-1-2 @functional @automated
     Scenario: The privacy information says what is processed, how, by whom and why
       Given the manufacturer's declared user information
-      When the assessor reads the published privacy notice
-      Then it says for each device and service what personal data is processed, how, by whom and for what purpose
+      Then the published privacy notice names each declared kind of personal data with its purpose and who processes it
 
   @6-2 @mandatory @condition-7
   Rule: Consent for processing personal data is obtained validly

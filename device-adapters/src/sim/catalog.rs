@@ -75,6 +75,68 @@ pub enum WebsiteFlavour {
     VagueSupportPeriod,
 }
 
+/// A flaw in the device's behaviour beyond the PSTI requirements; each
+/// breaks the EN 303 645 provisions named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// 5.1-5: wrong passwords are never locked out or slowed down.
+    NoLockout,
+    /// 5.1-4: the password change answers success and changes nothing.
+    PasswordChangeIgnored,
+    /// 5.3-2, 5.3-10: update images are installed without checking the signature.
+    UnsignedUpdates,
+    /// 5.5-4, 5.5-5: settings can be changed without authentication.
+    OpenSettings,
+    /// 5.6-2: the open device-information endpoint and the `Server` header
+    /// give away software versions and a debug token.
+    VersionBanner,
+    /// 5.13-1: settings are stored unchecked, and an over-long value crashes
+    /// the admin service until a power cycle.
+    NoInputValidation,
+    /// 5.9-1, 5.9-2: the local API stops working when the internet is cut.
+    CloudTethered,
+    /// 5.11-1, 5.11-4: erasing user data confirms but keeps the recordings.
+    ShallowErase,
+    /// 5.8-3, 6-1: the sensor page leaves out the microphone and the privacy
+    /// notice says neither why nor by whom data is processed.
+    UndocumentedSensors,
+}
+
+/// The sensors of the simulated cameras.
+pub const CAMERA_SENSORS: &[(&str, &str)] = &[
+    (
+        "camera",
+        "1080p colour image sensor with infrared night vision",
+    ),
+    (
+        "microphone",
+        "Records sound with video and for two-way talk",
+    ),
+    (
+        "motion sensor",
+        "Passive infrared sensor that starts recordings",
+    ),
+];
+
+/// The personal data the simulated cameras process.
+pub const CAMERA_PERSONAL_DATA: &[(&str, &str, &str)] = &[
+    (
+        "video recordings",
+        "showing the user what happened at home",
+        "the manufacturer's cloud service",
+    ),
+    (
+        "audio recordings",
+        "two-way talk and recordings with sound",
+        "the manufacturer's cloud service",
+    ),
+    (
+        "account e-mail address",
+        "sign-in and security notices",
+        "the manufacturer",
+    ),
+];
+
 /// Everything the simulation needs to know about one product.
 #[derive(Debug)]
 pub struct ProductSpec {
@@ -103,10 +165,21 @@ pub struct ProductSpec {
     /// A hostile product: every port (and the website) behaves this way
     /// instead of serving anything.
     pub hostile: Option<Hostile>,
+    /// What it does wrong beyond the PSTI requirements (see [`Flaw`]).
+    pub flaws: &'static [Flaw],
+    /// (name, description) of each sensing capability, as its user
+    /// documentation and profile name them.
+    pub sensors: &'static [(&'static str, &'static str)],
+    /// (data, purpose, processor) of each kind of personal data.
+    pub personal_data: &'static [(&'static str, &'static str, &'static str)],
     pub units: &'static [UnitSpec],
 }
 
 impl ProductSpec {
+    pub fn has(&self, flaw: Flaw) -> bool {
+        self.flaws.contains(&flaw)
+    }
+
     /// The registrable domain of the website (`goodcam.example`), used for the
     /// security mailbox.
     pub fn mail_domain(&self) -> &'static str {
@@ -138,20 +211,47 @@ pub fn spec(product: SimProduct) -> &'static ProductSpec {
         SimProduct::Firehose => &FIREHOSE,
         SimProduct::Garbage => &GARBAGE,
         SimProduct::Flapping => &FLAPPING,
+        SimProduct::NoLockoutCamera => &NO_LOCKOUT_CAMERA,
+        SimProduct::StickyPasswordCamera => &STICKY_PASSWORD_CAMERA,
+        SimProduct::UnsignedUpdateCamera => &UNSIGNED_UPDATE_CAMERA,
+        SimProduct::OpenSettingsCamera => &OPEN_SETTINGS_CAMERA,
+        SimProduct::ChattyCamera => &CHATTY_CAMERA,
+        SimProduct::FragileApiCamera => &FRAGILE_API_CAMERA,
+        SimProduct::CloudTetheredCamera => &CLOUD_TETHERED_CAMERA,
+        SimProduct::ShallowEraseCamera => &SHALLOW_ERASE_CAMERA,
+        SimProduct::OpaqueDoorbell => &OPAQUE_DOORBELL,
     }
 }
 
 const GOOD_DISCLOSURE: &str = "security.txt (RFC 9116) names an e-mail and a web contact and links a disclosure policy, reachable without login, that promises an acknowledgement within 5 working days and status updates at least every 30 days until resolution.";
 
-static GOOD_CAMERA: ProductSpec = ProductSpec {
+const CAMERA_5_1_1: &str = "Each unit ships with its own 16-character password from the label; the user can replace it; a factory reset restores the label password, never a shared default.";
+const CAMERA_5_1_2: &str =
+    "Label passwords are random 16-character strings with no relation to serial, MAC or each other.";
+const CAMERA_5_3_13: &str = "The support page states that security updates are guaranteed until 31 December 2031, the end date the profile declares.";
+
+static GOOD_CAMERA: ProductSpec = CAMERA;
+
+/// The good camera, and the base of the flawed cameras (each changes its
+/// identity and adds one flaw).
+const CAMERA: ProductSpec = ProductSpec {
     product: SimProduct::GoodCamera,
     name: "good-camera",
     summary: "conformant",
     behaviours: &[
-        ("5.1-1", "Each unit ships with its own 16-character password from the label; the user can replace it; a factory reset restores the label password, never a shared default."),
-        ("5.1-2", "Label passwords are random 16-character strings with no relation to serial, MAC or each other."),
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
         ("5.2-1", GOOD_DISCLOSURE),
-        ("5.3-13", "The support page states that security updates are guaranteed until 31 December 2031, the end date the profile declares."),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.1-4", "POST /api/password replaces the password at once; the old one stops working."),
+        ("5.1-5", "Ten consecutive failures lock logins for five minutes (a power cycle ends the lockout)."),
+        ("5.3-2", "POST /api/firmware installs only images whose Ed25519 signature verifies against the manufacturer's key."),
+        ("5.5-5", "Every API endpoint but the device-information one needs the administrator password."),
+        ("5.6-2", "Without login only the model and set-up state are shown: no versions, no Server header."),
+        ("5.9-2", "Status, recordings and settings keep working on the local network while the internet is cut."),
+        ("5.11-1", "POST /api/erase deletes recordings and settings and restores the label password, and says so."),
+        ("5.13-1", "Every field is checked for type, range, length and characters; bad input gets 422 and the camera keeps working."),
+        ("5.8-3", "The sensor page describes the camera, the microphone and the motion sensor."),
     ],
     manufacturer: "Goodcam Devices Ltd",
     manufacturer_address: "12 Harbour Road, Bristol BS1 4XX, United Kingdom",
@@ -168,6 +268,9 @@ static GOOD_CAMERA: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("GC200-26W40-000101", "3C:71:BF:0A:11:01", "k7Rq#vX2mP9w!LtZ"),
         unit("GC200-26W40-000102", "3C:71:BF:0A:11:02", "Yh3$Nb8eQz1@Wd6u"),
@@ -175,6 +278,272 @@ static GOOD_CAMERA: ProductSpec = ProductSpec {
         unit("GC200-26W40-000104", "3C:71:BF:0A:11:04", "Bw9*Lg2vHn7%Qe3y"),
         unit("GC200-26W40-000105", "3C:71:BF:0A:11:05", "dM6!Xt1zKr5#Pa0j"),
     ],
+};
+
+static NO_LOCKOUT_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::NoLockoutCamera,
+    name: "no-lockout-camera",
+    summary: "5.1-5: wrong passwords are never locked out or slowed down, while the profile declares a lockout after ten failures",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.1-5", "Any number of wrong passwords may be tried at full speed on the API and the web login; nothing locks out or slows down, whatever the profile declares."),
+    ],
+    manufacturer: "Pinewood Vision Ltd",
+    manufacturer_address: "5 Forge Lane, Sheffield S1 2AB, United Kingdom",
+    model: "PV-C2",
+    model_slug: "pv-c2",
+    product_type: "Indoor security camera",
+    hostname: "pv-c2",
+    website_host: "www.pinewood-vision.example",
+    flaws: &[Flaw::NoLockout],
+    units: &[
+        unit("PVC2-26A-000001", "58:D5:6E:10:0A:01", "1qdXWPJx%#d8ut8p"),
+        unit("PVC2-26A-000002", "58:D5:6E:10:0A:02", "dq$sxRpvED5hJRaO"),
+        unit("PVC2-26A-000003", "58:D5:6E:10:0A:03", "v&RTYZPNvS!I4k9G"),
+        unit("PVC2-26A-000004", "58:D5:6E:10:0A:04", "vvK9JkmW378D#Cn5"),
+        unit("PVC2-26A-000005", "58:D5:6E:10:0A:05", "1^1CFUB*WkNh@Bm2"),
+    ],
+    ..CAMERA
+};
+
+static STICKY_PASSWORD_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::StickyPasswordCamera,
+    name: "sticky-password-camera",
+    summary: "5.1-4: the password change answers success and changes nothing",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.1-4", "POST /api/password answers 204 No Content but keeps the old password: the new one is refused and the old one still works."),
+    ],
+    manufacturer: "Larkspur Devices Ltd",
+    manufacturer_address: "18 Weaver Street, Nottingham NG1 5AA, United Kingdom",
+    model: "LD-CAM1",
+    model_slug: "ld-cam1",
+    product_type: "Indoor security camera",
+    hostname: "ld-cam1",
+    website_host: "www.larkspur.example",
+    flaws: &[Flaw::PasswordChangeIgnored],
+    units: &[
+        unit("LDC1-26B-000001", "74:DA:38:21:0B:01", "bd2AG2!B2TFu2$a$"),
+        unit("LDC1-26B-000002", "74:DA:38:21:0B:02", "Wo!C7VLo@^tddxg%"),
+        unit("LDC1-26B-000003", "74:DA:38:21:0B:03", "vy@4Zr9moEH$ZhNX"),
+        unit("LDC1-26B-000004", "74:DA:38:21:0B:04", "2xGqc#fQ7ZvqsP3C"),
+        unit("LDC1-26B-000005", "74:DA:38:21:0B:05", "CT#nK&EBJMhw5k62"),
+    ],
+    ..CAMERA
+};
+
+static UNSIGNED_UPDATE_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::UnsignedUpdateCamera,
+    name: "unsigned-update-camera",
+    summary: "5.3-2, 5.3-10: update images are installed without checking their Ed25519 signature",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.3-2", "The update endpoint installs any image in the right layout: unsigned, altered and foreign-signed images are installed like the genuine one."),
+        ("5.3-10", "No trust relationship is checked: an image signed by any key at all is installed."),
+    ],
+    manufacturer: "Otterbay Electronics Ltd",
+    manufacturer_address: "2 Wharf Road, Plymouth PL4 0AA, United Kingdom",
+    model: "OB-360",
+    model_slug: "ob-360",
+    product_type: "Indoor security camera",
+    hostname: "ob-360",
+    website_host: "www.otterbay.example",
+    flaws: &[Flaw::UnsignedUpdates],
+    units: &[
+        unit("OB36-26C-000001", "B0:A7:32:33:0C:01", "rOjlqnFCraP#c0Ys"),
+        unit("OB36-26C-000002", "B0:A7:32:33:0C:02", "@H*h4%7lft6zNHIA"),
+        unit("OB36-26C-000003", "B0:A7:32:33:0C:03", "33N$bEI3p85cRbGI"),
+        unit("OB36-26C-000004", "B0:A7:32:33:0C:04", "EV45gO!V#RrwlIM5"),
+        unit("OB36-26C-000005", "B0:A7:32:33:0C:05", "Kak*99n@eEC7C6JY"),
+    ],
+    ..CAMERA
+};
+
+static OPEN_SETTINGS_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::OpenSettingsCamera,
+    name: "open-settings-camera",
+    summary: "5.5-4, 5.5-5: settings, remote access included, can be read and changed without authentication",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.5-4", "GET and POST /api/settings answer without authentication, although the profile declares them authenticated."),
+        ("5.5-5", "Anyone on the network can turn on remote access or rename the camera: POST /api/settings needs no credentials."),
+    ],
+    manufacturer: "Quayside Smart Ltd",
+    manufacturer_address: "9 Dock Street, Dundee DD1 3DR, United Kingdom",
+    model: "QS-EYE",
+    model_slug: "qs-eye",
+    product_type: "Indoor security camera",
+    hostname: "qs-eye",
+    website_host: "www.quayside-smart.example",
+    flaws: &[Flaw::OpenSettings],
+    units: &[
+        unit("QSEY-26D-000001", "C8:2B:96:44:0D:01", "Mi*z^nF6ytTBURaH"),
+        unit("QSEY-26D-000002", "C8:2B:96:44:0D:02", "yx49wQOmC^b5k5pb"),
+        unit("QSEY-26D-000003", "C8:2B:96:44:0D:03", "9!O36jKkv!0$GhTn"),
+        unit("QSEY-26D-000004", "C8:2B:96:44:0D:04", "rU#D4J1#pmHdN@Z1"),
+        unit("QSEY-26D-000005", "C8:2B:96:44:0D:05", "INU&9z@4mgYake#B"),
+    ],
+    ..CAMERA
+};
+
+static CHATTY_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::ChattyCamera,
+    name: "chatty-camera",
+    summary: "5.6-2: the open device-information endpoint and the Server header give away software versions and a debug token",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.6-2", "Every answer carries Server: lighttpd/1.4.35, and the open GET /api/info adds the firmware build, the BusyBox and OpenSSL versions and a debug token."),
+    ],
+    manufacturer: "Tinderbox Labs Ltd",
+    manufacturer_address: "41 Kiln Road, Stoke-on-Trent ST4 1AA, United Kingdom",
+    model: "TB-V3",
+    model_slug: "tb-v3",
+    product_type: "Indoor security camera",
+    hostname: "tb-v3",
+    website_host: "www.tinderbox-labs.example",
+    flaws: &[Flaw::VersionBanner],
+    units: &[
+        unit("TBV3-26E-000001", "2C:3A:E8:55:0E:01", "SDv2iFeuS0H*O$kJ"),
+        unit("TBV3-26E-000002", "2C:3A:E8:55:0E:02", "9C$1hnsSSIIpeUx&"),
+        unit("TBV3-26E-000003", "2C:3A:E8:55:0E:03", "!wf0gZpc5^RIpGuK"),
+        unit("TBV3-26E-000004", "2C:3A:E8:55:0E:04", "0Q!Ye6U$amnabfIo"),
+        unit("TBV3-26E-000005", "2C:3A:E8:55:0E:05", "GCo16wEn4XR2a^yV"),
+    ],
+    ..CAMERA
+};
+
+static FRAGILE_API_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::FragileApiCamera,
+    name: "fragile-api-camera",
+    summary: "5.13-1: settings are stored unchecked, and an over-long value crashes the admin service until a power cycle",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.13-1", "POST /api/settings stores whatever it is given (night vision level 'abc', names with shell metacharacters), and a value longer than 256 bytes crashes the admin service: it answers 503 until the camera is power cycled."),
+    ],
+    manufacturer: "Willowmere Tech Ltd",
+    manufacturer_address: "6 Abbey Close, Bath BA1 1AA, United Kingdom",
+    model: "WM-C100",
+    model_slug: "wm-c100",
+    product_type: "Indoor security camera",
+    hostname: "wm-c100",
+    website_host: "www.willowmere.example",
+    flaws: &[Flaw::NoInputValidation],
+    units: &[
+        unit("WMC1-26F-000001", "E0:98:06:66:0F:01", "cLCrR9&Q@CrfLmnc"),
+        unit("WMC1-26F-000002", "E0:98:06:66:0F:02", "sIGv44Lgs#grN8Go"),
+        unit("WMC1-26F-000003", "E0:98:06:66:0F:03", "VxR7cI6M&38cVn8h"),
+        unit("WMC1-26F-000004", "E0:98:06:66:0F:04", "ocu%iTQfnguix8Pl"),
+        unit("WMC1-26F-000005", "E0:98:06:66:0F:05", "CRAOT05nKfeOLv@H"),
+    ],
+    ..CAMERA
+};
+
+static CLOUD_TETHERED_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::CloudTetheredCamera,
+    name: "cloud-tethered-camera",
+    summary: "5.9-1, 5.9-2: the local API stops working when the internet connection is cut",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.9-1", "Without the internet connection the camera cannot be used at all; it recovers when the connection returns."),
+        ("5.9-2", "The local API (status, recordings, settings) answers 503 'cloud service unreachable' while the uplink is down, although the profile lists them as local functions."),
+    ],
+    manufacturer: "Nimbus Home Ltd",
+    manufacturer_address: "27 Skyline Way, Milton Keynes MK9 2AA, United Kingdom",
+    model: "NH-CAM",
+    model_slug: "nh-cam",
+    product_type: "Indoor security camera",
+    hostname: "nh-cam",
+    website_host: "www.nimbus-home.example",
+    flaws: &[Flaw::CloudTethered],
+    units: &[
+        unit("NHCM-26G-000001", "40:4C:CA:77:10:01", "Nh#ZOCBRK6@iIT6Y"),
+        unit("NHCM-26G-000002", "40:4C:CA:77:10:02", "2YTIicpD&iYmf%b9"),
+        unit("NHCM-26G-000003", "40:4C:CA:77:10:03", "atds^aANN!bWyc0N"),
+        unit("NHCM-26G-000004", "40:4C:CA:77:10:04", "38GK%P!^FaFVf06E"),
+        unit("NHCM-26G-000005", "40:4C:CA:77:10:05", "s8e9FhstPAj^z$lP"),
+    ],
+    ..CAMERA
+};
+
+static SHALLOW_ERASE_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::ShallowEraseCamera,
+    name: "shallow-erase-camera",
+    summary: "5.11-1, 5.11-4: erasing user data confirms the deletion but keeps the recordings",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.11-1", "POST /api/erase resets the settings and the password but leaves every recording on the camera."),
+        ("5.11-4", "The erase answer says every recording was deleted, which is not true."),
+    ],
+    manufacturer: "Brackenfield Ltd",
+    manufacturer_address: "3 Moorland Road, Exeter EX4 4AA, United Kingdom",
+    model: "BF-CAM2",
+    model_slug: "bf-cam2",
+    product_type: "Indoor security camera",
+    hostname: "bf-cam2",
+    website_host: "www.brackenfield.example",
+    flaws: &[Flaw::ShallowErase],
+    units: &[
+        unit("BFC2-26H-000001", "8C:85:90:88:11:01", "fx0OljgNdjCY&pc@"),
+        unit("BFC2-26H-000002", "8C:85:90:88:11:02", "1v%YMJqVIvLQKt4C"),
+        unit("BFC2-26H-000003", "8C:85:90:88:11:03", "ST4LBZWm^@6i6@$X"),
+        unit("BFC2-26H-000004", "8C:85:90:88:11:04", "*89qyhx$rrhbuaYu"),
+        unit("BFC2-26H-000005", "8C:85:90:88:11:05", "V8G^EpAj08d@NPu0"),
+    ],
+    ..CAMERA
+};
+
+static OPAQUE_DOORBELL: ProductSpec = ProductSpec {
+    product: SimProduct::OpaqueDoorbell,
+    name: "opaque-doorbell",
+    summary: "5.8-3, 6-1: the sensor page leaves out the microphone and the privacy notice says neither why nor by whom data is processed",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.8-3", "The published sensor page describes the camera and the motion sensor but not the microphone the profile declares."),
+        ("6-1", "The privacy notice lists the data collected but not the purposes or who processes it."),
+    ],
+    manufacturer: "Foxglove Security Ltd",
+    manufacturer_address: "11 Hedgerow Lane, Norwich NR2 1AA, United Kingdom",
+    model: "FG-D1",
+    model_slug: "fg-d1",
+    product_type: "Video doorbell",
+    hostname: "fg-d1",
+    website_host: "www.foxglove.example",
+    flaws: &[Flaw::UndocumentedSensors],
+    units: &[
+        unit("FGD1-26J-000001", "F0:9F:C2:99:12:01", "RVBQaeIKJ8NF&RXl"),
+        unit("FGD1-26J-000002", "F0:9F:C2:99:12:02", "CQH5T#8!gX*dn%SU"),
+        unit("FGD1-26J-000003", "F0:9F:C2:99:12:03", "tG4&Pp@uLQrtsx@a"),
+        unit("FGD1-26J-000004", "F0:9F:C2:99:12:04", "oI2eGjGHP4l$kY6F"),
+        unit("FGD1-26J-000005", "F0:9F:C2:99:12:05", "Y@QYVdfnSjj3u!ym"),
+    ],
+    ..CAMERA
 };
 
 /// Mirai's first dictionary entry: the telnet credential of a family of
@@ -210,6 +579,9 @@ static MIRAI_DVR: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("KD804H-2403-00411", "00:12:41:5C:0A:11", "kIyi6oS5tf&2eAF6"),
         unit("KD804H-2403-00412", "00:12:41:5C:0A:12", "do$zJn1s&D^%pZ#e"),
@@ -244,6 +616,9 @@ static COUNTER_PLUG: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("BWP1-2511-100231", "D8:F1:5B:20:31:01", "plug-100231"),
         unit("BWP1-2511-100232", "D8:F1:5B:20:31:02", "plug-100232"),
@@ -278,6 +653,9 @@ static SERIAL_ROUTER: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("MLAX3-24Q3-0007781", "00:1A:2B:3C:4D:5E", "2b3c4d5e"),
         unit("MLAX3-24Q3-0007782", "00:1A:2B:3C:4D:5F", "2b3c4d5f"),
@@ -315,6 +693,9 @@ static RESET_HUB: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Universal(HUB_RESET_PASSWORD),
     website: WebsiteFlavour::Complete,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("HLH3-2509-031401", "F4:3C:96:7E:02:01", "rk1hnmIU$l!d6dyI"),
         unit("HLH3-2509-031402", "F4:3C:96:7E:02:02", "qINqZVaXcmDVRlv&"),
@@ -349,6 +730,9 @@ static NO_CONTACT_BULB: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::NoSecurityContact,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("LMA19C-26A-500901", "84:F7:03:4B:90:01", "@XO#Dy7ssWyGL^rx"),
         unit("LMA19C-26A-500902", "84:F7:03:4B:90:02", "RsPZncsvpzNuzAgZ"),
@@ -383,6 +767,9 @@ static VAGUE_SPEAKER: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::VagueSupportPeriod,
     hostile: None,
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("TWS5-25K-210041", "B0:4E:26:C1:41:01", "cRZ4@atRTaYMRb*6"),
         unit("TWS5-25K-210042", "B0:4E:26:C1:41:02", "*gHqp^APZTU!NUuC"),
@@ -417,6 +804,9 @@ static TARPIT: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: Some(Hostile::Tarpit),
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("QPDB1-26B-000501", "A4:CF:12:55:05:01", "e9UbVtRIFm*Yr&D2"),
         unit("QPDB1-26B-000502", "A4:CF:12:55:05:02", "6MJsIL2SeeGuXJoV"),
@@ -451,6 +841,9 @@ static FIREHOSE: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: Some(Hostile::Firehose),
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("TDBM4-26C-000001", "B8:27:EB:61:07:01", "bGv8Noa@PgzSIxEY"),
         unit("TDBM4-26C-000002", "B8:27:EB:61:07:02", "gX&WE9p1183ja0FT"),
@@ -485,6 +878,9 @@ static GARBAGE: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: Some(Hostile::Garbage),
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("SNT2-26D-000001", "C4:5B:BE:22:0D:01", "2Wt@nWE^S@OLvJmv"),
         unit("SNT2-26D-000002", "C4:5B:BE:22:0D:02", "E7@JJl@2rM4a7RK2"),
@@ -519,6 +915,9 @@ static FLAPPING: ProductSpec = ProductSpec {
     reset_password: ResetPassword::Label,
     website: WebsiteFlavour::Complete,
     hostile: Some(Hostile::Flapping),
+    flaws: &[],
+    sensors: CAMERA_SENSORS,
+    personal_data: CAMERA_PERSONAL_DATA,
     units: &[
         unit("FNX1-26E-000001", "DC:A6:32:19:4E:01", "F*Sq#yY7swvGkqfB"),
         unit("FNX1-26E-000002", "DC:A6:32:19:4E:02", "8k8^lg$polGgno%W"),

@@ -22,7 +22,7 @@ use axum::{Form, Json, Router};
 use base64::Engine;
 use serde::Deserialize;
 
-use super::catalog::ProductSpec;
+use super::catalog::{Flaw, ProductSpec};
 use super::page::{escape, html_page};
 use super::state::{session_token, LoginVerdict, PasswordChangeError, UnitState};
 
@@ -30,12 +30,23 @@ use super::state::{session_token, LoginVerdict, PasswordChangeError, UnitState};
 const MAX_BODY: usize = 8 * 1024;
 
 #[derive(Clone)]
-struct Admin {
-    spec: &'static ProductSpec,
-    serial: &'static str,
-    unit: Arc<UnitState>,
+pub(super) struct Admin {
+    pub(super) spec: &'static ProductSpec,
+    pub(super) serial: &'static str,
+    pub(super) unit: Arc<UnitState>,
     /// Cookies carry `Secure` only when the interface is HTTPS.
     https: bool,
+}
+
+impl Admin {
+    /// Judge a login attempt, with or without the lockout.
+    fn attempt(&self, user: &str, pass: &str) -> LoginVerdict {
+        if self.spec.has(Flaw::NoLockout) {
+            self.unit.attempt_unlimited(user, pass)
+        } else {
+            self.unit.attempt(user, pass)
+        }
+    }
 }
 
 /// The admin router for one unit.
@@ -53,6 +64,7 @@ pub fn router(
     };
     Router::new()
         .route("/", get(root))
+        .merge(super::device_api::routes())
         .route("/api/status", get(status))
         .route("/api/password", post(change_password))
         .route("/login", get(login_page).post(login_submit))
@@ -60,6 +72,10 @@ pub fn router(
         .route("/logout", post(logout))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            admin.clone(),
+            super::device_api::health,
+        ))
         .with_state(admin)
 }
 
@@ -98,13 +114,13 @@ fn retry_after(wait: Duration) -> HeaderValue {
     HeaderValue::from(wait.as_secs().max(1))
 }
 
-fn json_error(status: StatusCode, message: &str) -> Response {
+pub(super) fn json_error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 /// Run basic auth against the unit: `None` when the caller is authorised,
 /// otherwise the response to send instead (401 challenge or 429).
-fn basic_auth_refusal(admin: &Admin, headers: &HeaderMap) -> Option<Response> {
+pub(super) fn basic_auth_refusal(admin: &Admin, headers: &HeaderMap) -> Option<Response> {
     let challenge = || {
         let realm = format!("Basic realm=\"{}\"", admin.spec.model);
         let mut resp = json_error(StatusCode::UNAUTHORIZED, "authentication required");
@@ -116,7 +132,7 @@ fn basic_auth_refusal(admin: &Admin, headers: &HeaderMap) -> Option<Response> {
     let Some((user, pass)) = basic_credentials(headers) else {
         return Some(challenge());
     };
-    match admin.unit.attempt(&user, &pass) {
+    match admin.attempt(&user, &pass) {
         LoginVerdict::Accepted => None,
         LoginVerdict::Rejected => Some(challenge()),
         LoginVerdict::LockedOut { retry_after: wait } => {
@@ -138,7 +154,7 @@ async fn status(State(admin): State<Admin>, headers: HeaderMap) -> Response {
     Json(serde_json::json!({
         "manufacturer": admin.spec.manufacturer,
         "model": admin.spec.model,
-        "firmware": admin.spec.firmware,
+        "firmware": admin.unit.firmware(),
         "serial": admin.serial,
     }))
     .into_response()
@@ -164,7 +180,12 @@ async fn change_password(
             return json_error(rejection.status(), "expected a form field new_password")
         }
     };
-    match admin.unit.change_password(&form.new_password) {
+    let outcome = if admin.spec.has(Flaw::PasswordChangeIgnored) {
+        admin.unit.check_new_password(&form.new_password)
+    } else {
+        admin.unit.change_password(&form.new_password)
+    };
+    match outcome {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(PasswordChangeError::TooShort) => json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -173,6 +194,10 @@ async fn change_password(
         Err(PasswordChangeError::TooLong) => json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "the new password must have at most 64 bytes",
+        ),
+        Err(PasswordChangeError::ControlCharacter) => json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the new password must not contain control characters",
         ),
         Err(PasswordChangeError::Unchanged) => json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -222,7 +247,7 @@ async fn login_submit(
                 .into_response()
         }
     };
-    match admin.unit.attempt(&form.username, &form.password) {
+    match admin.attempt(&form.username, &form.password) {
         LoginVerdict::Accepted => {
             let Some(token) = session_token() else {
                 return (
@@ -283,7 +308,7 @@ async fn dashboard(State(admin): State<Admin>, headers: HeaderMap) -> Response {
          <form method=\"post\" action=\"/logout\"><button type=\"submit\">Log out</button></form>",
         model = escape(admin.spec.model),
         maker = escape(admin.spec.manufacturer),
-        firmware = escape(admin.spec.firmware),
+        firmware = escape(&admin.unit.firmware()),
         serial = escape(admin.serial),
     );
     Html(html_page(&format!("{} dashboard", admin.spec.model), &body)).into_response()

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod catalog;
+mod device_api;
 mod hostile;
 mod http_admin;
 mod page;
@@ -28,6 +29,7 @@ mod state;
 mod tarpit;
 mod telnet;
 mod tls;
+pub mod update;
 mod website;
 
 use std::fmt;
@@ -63,6 +65,15 @@ pub enum SimProduct {
     Firehose,
     Garbage,
     Flapping,
+    NoLockoutCamera,
+    StickyPasswordCamera,
+    UnsignedUpdateCamera,
+    OpenSettingsCamera,
+    ChattyCamera,
+    FragileApiCamera,
+    CloudTetheredCamera,
+    ShallowEraseCamera,
+    OpaqueDoorbell,
 }
 
 impl SimProduct {
@@ -79,6 +90,15 @@ impl SimProduct {
             SimProduct::Firehose,
             SimProduct::Garbage,
             SimProduct::Flapping,
+            SimProduct::NoLockoutCamera,
+            SimProduct::StickyPasswordCamera,
+            SimProduct::UnsignedUpdateCamera,
+            SimProduct::OpenSettingsCamera,
+            SimProduct::ChattyCamera,
+            SimProduct::FragileApiCamera,
+            SimProduct::CloudTetheredCamera,
+            SimProduct::ShallowEraseCamera,
+            SimProduct::OpaqueDoorbell,
         ]
     }
 
@@ -261,10 +281,11 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         ResetPassword::Label => unit.label_password,
         ResetPassword::Universal(p) => p,
     };
-    let state = Arc::new(UnitState::new(
+    let state = Arc::new(UnitState::with_firmware(
         spec.admin_username,
         unit.label_password,
         factory_password,
+        spec.firmware,
     ));
     let website_hosts = vec![spec.website_host.to_string()];
     let pki = tls::website_pki(spec.manufacturer, &website_hosts)?;
@@ -528,6 +549,18 @@ impl PhysicalActions for RunningSim {
     async fn power_cycle(&self) -> Result<(), String> {
         self.state.power_cycle();
         tracing::info!(product = self.product.name(), "simulated power cycle");
+        Ok(())
+    }
+
+    async fn cut_uplink(&self) -> Result<(), String> {
+        self.state.set_uplink(false);
+        tracing::info!(product = self.product.name(), "simulated uplink cut");
+        Ok(())
+    }
+
+    async fn restore_uplink(&self) -> Result<(), String> {
+        self.state.set_uplink(true);
+        tracing::info!(product = self.product.name(), "simulated uplink restored");
         Ok(())
     }
 }

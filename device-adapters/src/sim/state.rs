@@ -36,6 +36,7 @@ pub enum PasswordChangeError {
     TooShort,
     TooLong,
     Unchanged,
+    ControlCharacter,
 }
 
 #[derive(Debug)]
@@ -44,7 +45,38 @@ struct Inner {
     failures: u32,
     locked_until: Option<Instant>,
     sessions: VecDeque<String>,
+    /// The software version running.
+    firmware: String,
+    /// Device settings (name, night vision level, remote access).
+    settings: Settings,
+    /// Titles of the user's stored recordings.
+    clips: Vec<String>,
+    /// Whether the upstream network is connected.
+    uplink: bool,
+    /// The admin service crashed and answers nothing useful until a power cycle.
+    crashed: bool,
 }
+
+/// The user-visible settings of a unit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Settings {
+    pub device_name: String,
+    pub night_vision_level: String,
+    pub remote_access: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            device_name: "Camera".into(),
+            night_vision_level: "1".into(),
+            remote_access: "false".into(),
+        }
+    }
+}
+
+/// Recordings kept per unit; the oldest is dropped beyond this.
+pub const MAX_CLIPS: usize = 100;
 
 /// One unit's account and its volatile login state.
 #[derive(Debug)]
@@ -56,7 +88,17 @@ pub struct UnitState {
 }
 
 impl UnitState {
+    #[cfg(test)]
     pub fn new(username: &str, initial_password: &str, factory_password: &str) -> Self {
+        UnitState::with_firmware(username, initial_password, factory_password, "")
+    }
+
+    pub fn with_firmware(
+        username: &str,
+        initial_password: &str,
+        factory_password: &str,
+        firmware: &str,
+    ) -> Self {
         UnitState {
             username: username.to_string(),
             factory_password: factory_password.to_string(),
@@ -65,6 +107,11 @@ impl UnitState {
                 failures: 0,
                 locked_until: None,
                 sessions: VecDeque::new(),
+                firmware: firmware.to_string(),
+                settings: Settings::default(),
+                clips: Vec::new(),
+                uplink: true,
+                crashed: false,
             }),
         }
     }
@@ -74,6 +121,73 @@ impl UnitState {
     /// so a poisoned lock is simply taken over.
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Judge one login attempt with no lockout at all (a flawed product).
+    pub fn attempt_unlimited(&self, username: &str, password: &str) -> LoginVerdict {
+        let s = self.lock();
+        if username == self.username && password == s.password {
+            LoginVerdict::Accepted
+        } else {
+            LoginVerdict::Rejected
+        }
+    }
+
+    pub fn firmware(&self) -> String {
+        self.lock().firmware.clone()
+    }
+
+    pub fn install(&self, version: &str) {
+        self.lock().firmware = version.to_string();
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.lock().settings.clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        self.lock().settings = settings;
+    }
+
+    pub fn clips(&self) -> Vec<String> {
+        self.lock().clips.clone()
+    }
+
+    pub fn add_clip(&self, title: String) {
+        let mut s = self.lock();
+        if s.clips.len() >= MAX_CLIPS {
+            s.clips.remove(0);
+        }
+        s.clips.push(title);
+    }
+
+    /// Erase the user's data: recordings, settings, and the password back
+    /// to the factory one. `keep_clips` is the flawed erase that leaves the
+    /// recordings behind.
+    pub fn erase_user_data(&self, keep_clips: bool) {
+        let mut s = self.lock();
+        if !keep_clips {
+            s.clips.clear();
+        }
+        s.settings = Settings::default();
+        s.password = self.factory_password.clone();
+        s.sessions.clear();
+    }
+
+    pub fn uplink(&self) -> bool {
+        self.lock().uplink
+    }
+
+    pub fn set_uplink(&self, up: bool) {
+        self.lock().uplink = up;
+    }
+
+    pub fn crashed(&self) -> bool {
+        self.lock().crashed
+    }
+
+    pub fn crash(&self) {
+        self.lock().crashed = true;
     }
 
     /// Judge one login attempt and update the failure counter and lockout.
@@ -119,6 +233,25 @@ impl UnitState {
     }
 
     /// Replace the password (the user defining their own). Ends all sessions.
+    /// Would `new_password` be accepted? (The flawed product checks, answers
+    /// success and keeps the old one.)
+    pub fn check_new_password(&self, new_password: &str) -> Result<(), PasswordChangeError> {
+        let len = new_password.chars().count();
+        if len < MIN_PASSWORD_LEN {
+            return Err(PasswordChangeError::TooShort);
+        }
+        if new_password.len() > MAX_PASSWORD_LEN {
+            return Err(PasswordChangeError::TooLong);
+        }
+        if new_password.chars().any(char::is_control) {
+            return Err(PasswordChangeError::ControlCharacter);
+        }
+        if self.lock().password == new_password {
+            return Err(PasswordChangeError::Unchanged);
+        }
+        Ok(())
+    }
+
     pub fn change_password(&self, new_password: &str) -> Result<(), PasswordChangeError> {
         let len = new_password.chars().count();
         if len < MIN_PASSWORD_LEN {
@@ -126,6 +259,9 @@ impl UnitState {
         }
         if new_password.len() > MAX_PASSWORD_LEN {
             return Err(PasswordChangeError::TooLong);
+        }
+        if new_password.chars().any(char::is_control) {
+            return Err(PasswordChangeError::ControlCharacter);
         }
         let mut s = self.lock();
         if s.password == new_password {
@@ -140,6 +276,8 @@ impl UnitState {
     pub fn factory_reset(&self) {
         let mut s = self.lock();
         s.password = self.factory_password.clone();
+        s.clips.clear();
+        s.settings = Settings::default();
         s.failures = 0;
         s.locked_until = None;
         s.sessions.clear();
@@ -149,6 +287,7 @@ impl UnitState {
     /// the stored password is kept.
     pub fn power_cycle(&self) {
         let mut s = self.lock();
+        s.crashed = false;
         s.failures = 0;
         s.locked_until = None;
         s.sessions.clear();

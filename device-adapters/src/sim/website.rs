@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::catalog::{ProductSpec, WebsiteFlavour};
+use super::catalog::{Flaw, ProductSpec, WebsiteFlavour};
 use super::page::{escape, html_page};
 
 /// Everything the pages need, computed once at start.
@@ -51,7 +51,9 @@ pub fn date_in_words(d: time::Date) -> String {
 pub fn router(site: Site) -> Router {
     let mut router = Router::new()
         .route("/", get(home))
-        .route("/support/{model}", get(support));
+        .route("/support/{model}", get(support))
+        .route("/support/{model}/sensors", get(sensors))
+        .route("/privacy", get(privacy));
     if site.has_security_contact() {
         router = router
             .route("/.well-known/security.txt", get(security_txt))
@@ -196,4 +198,61 @@ async fn support(State(site): State<Site>, Path(model): Path<String>) -> Respons
         firmware = escape(s.firmware),
     );
     Html(html_page(&format!("{} support", s.model), &body)).into_response()
+}
+
+/// What the product senses. The flawed doorbell leaves out its microphone.
+async fn sensors(State(site): State<Site>, Path(model): Path<String>) -> Response {
+    let s = site.spec;
+    if !model.eq_ignore_ascii_case(s.model_slug) {
+        return not_found().await;
+    }
+    let items: String = s
+        .sensors
+        .iter()
+        .filter(|(name, _)| !(s.has(Flaw::UndocumentedSensors) && *name == "microphone"))
+        .map(|(name, what)| {
+            format!(
+                "<li><strong>{}</strong>: {}</li>\n",
+                escape(name),
+                escape(what)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>What the {model} can sense</h1>\n<ul>\n{items}</ul>",
+        model = escape(s.model),
+    );
+    Html(html_page(&format!("{} sensors", s.model), &body)).into_response()
+}
+
+/// The privacy notice: for each kind of personal data, why and by whom it is
+/// processed. The flawed doorbell's notice only lists the data.
+async fn privacy(State(site): State<Site>) -> Html<String> {
+    let s = site.spec;
+    let items: String = s
+        .personal_data
+        .iter()
+        .map(|(data, purpose, processor)| {
+            if s.has(Flaw::UndocumentedSensors) {
+                format!("<li>{}</li>\n", escape(data))
+            } else {
+                format!(
+                    "<li><strong>{}</strong>: processed by {} for {}.</li>\n",
+                    escape(data),
+                    escape(processor),
+                    escape(purpose)
+                )
+            }
+        })
+        .collect();
+    let body = format!(
+        "<h1>Privacy notice</h1>\n<p>This notice covers the {model} and the services that \
+         come with it. {maker} is the controller of your personal data.</p>\n\
+         <h2>What we process</h2>\n<ul>\n{items}</ul>\n\
+         <p>Write to {maker}, {address}, to use your rights.</p>",
+        model = escape(s.model),
+        maker = escape(s.manufacturer),
+        address = escape(s.manufacturer_address),
+    );
+    Html(html_page("Privacy notice", &body))
 }

@@ -9,15 +9,19 @@ use regex::Regex;
 
 use crate::world::{StepResult, World};
 
+mod api;
 mod auth;
 mod communication;
+mod credentials;
 mod data;
 mod declaration;
 mod disclosure;
 mod hardware;
 mod ics;
+mod lifecycle;
 mod network;
 mod passwords;
+mod publications;
 mod support;
 mod updates;
 mod web;
@@ -66,7 +70,11 @@ impl Registry {
                 .chain(communication::defs())
                 .chain(hardware::defs())
                 .chain(data::defs())
-                .chain(network::defs());
+                .chain(network::defs())
+                .chain(api::defs())
+                .chain(credentials::defs())
+                .chain(lifecycle::defs())
+                .chain(publications::defs());
             let defs = all
                 .filter_map(|d| {
                     // Patterns are constants checked by the `every_step_is_defined`
@@ -125,7 +133,11 @@ mod tests {
             + communication::defs().len()
             + hardware::defs().len()
             + data::defs().len()
-            + network::defs().len();
+            + network::defs().len()
+            + api::defs().len()
+            + credentials::defs().len()
+            + lifecycle::defs().len()
+            + publications::defs().len();
         assert_eq!(r.len(), total, "a step pattern does not compile");
         let c = Catalogue::embedded().unwrap();
         // An assessor scenario's steps say what a person checks; nothing runs them.

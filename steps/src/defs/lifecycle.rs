@@ -1,0 +1,525 @@
+//! Functional checks of what happens to the product over its life: software
+//! updates offered to it (5.3-2, 5.3-10), losing its upstream network and
+//! power (5.9-2), and erasing the user's data (5.11-1).
+
+use iotmark_adapters::device::{Credential, LoginOutcome};
+use iotmark_adapters::endpoints::{
+    base64_decode, base64_encode, foreign_signed_image, refused_images, ApiEndpoint, ApiFunction,
+    ApiMethod, CallValue, FieldKind, TestImage,
+};
+use iotmark_adapters::profile::{UpdateDelivery, UpdateVerifier};
+use iotmark_adapters::secret::Secret;
+
+use super::api::{call, call_for, credential_for, send, valid_fields, with_function};
+use super::{step, StepDef};
+use crate::world::{StepError, StepResult, World};
+
+pub fn defs() -> Vec<StepDef> {
+    vec![
+        step!(
+            r"the product refuses an unsigned and an altered update image and keeps running its current software",
+            refuses_bad_images
+        ),
+        step!(
+            r"the product installs the correctly signed test image",
+            installs_test_image
+        ),
+        step!(
+            r"every network update mechanism is checked on the device against a current signature algorithm",
+            trust_declared
+        ),
+        step!(
+            r"the product refuses an update image signed with a key outside the trust relationship",
+            refuses_foreign_image
+        ),
+        step!(
+            r"the manufacturer's declared resilience mechanisms",
+            resilience
+        ),
+        step!(r"the product's upstream network is cut", cut_uplink),
+        step!(
+            r"the declared local functions keep working",
+            local_functions_work
+        ),
+        step!(
+            r"after a power cut with the network restored the declared local functions work",
+            after_power_cut
+        ),
+        step!(
+            r"user data stored on the product is gone after the declared erase function, and the user's password is back to the factory one",
+            erase_erases
+        ),
+    ]
+}
+
+/// The declared test image, its endpoint and the decoded bytes.
+fn test_image(w: &World) -> Result<(TestImage, ApiEndpoint, Vec<u8>), StepError> {
+    let p = w.profile();
+    let image = p
+        .ixit
+        .update_mechanisms
+        .iter()
+        .find_map(|m| m.test_image.clone())
+        .ok_or_else(|| {
+            StepError::Inconclusive(
+                "no update mechanism declares a signed test image (/ixit/update_mechanisms/*/test_image)"
+                    .into(),
+            )
+        })?;
+    let endpoint = p
+        .ixit
+        .api_endpoints
+        .iter()
+        .find(|e| e.id == image.endpoint)
+        .cloned()
+        .ok_or_else(|| StepError::Inconclusive(format!("no endpoint {}", image.endpoint)))?;
+    let bytes = base64_decode(&image.image_base64)
+        .ok_or_else(|| StepError::Inconclusive("the declared test image is not base64".into()))?;
+    Ok((image, endpoint, bytes))
+}
+
+/// Offer `bytes` to the update endpoint.
+async fn offer(
+    w: &World,
+    e: &ApiEndpoint,
+    bytes: &[u8],
+) -> Result<iotmark_adapters::endpoints::ApiAnswer, StepError> {
+    let field = e
+        .fields
+        .iter()
+        .find(|f| f.kind == FieldKind::Base64)
+        .ok_or_else(|| {
+            StepError::Inconclusive(format!("endpoint {} declares no base64 field", e.id))
+        })?;
+    let encoded = base64_encode(bytes);
+    call(
+        w,
+        e,
+        true,
+        vec![(field.name.clone(), CallValue::Text(encoded))],
+        "api-update-image",
+    )
+    .await
+}
+
+/// What the status endpoint says now (the software version is in it).
+async fn status_text(w: &World) -> Result<String, StepError> {
+    let e = with_function(w, ApiFunction::Status)
+        .into_iter()
+        .find(|e| e.authenticated && e.method == ApiMethod::Get)
+        .ok_or_else(|| {
+            StepError::Inconclusive("no authenticated status endpoint is declared".into())
+        })?;
+    let a = call(w, &e, true, Vec::new(), "api-status").await?;
+    if !a.is_success() {
+        return Err(StepError::Inconclusive(format!(
+            "{} answered HTTP {}",
+            e.path, a.status
+        )));
+    }
+    Ok(a.body)
+}
+
+async fn refuses_bad_images(w: &mut World, _: Vec<String>) -> StepResult {
+    let (image, e, bytes) = test_image(w)?;
+    let before = status_text(w).await?;
+    let mut installed = Vec::new();
+    let variants = refused_images(&bytes, image.signature_length as usize);
+    if variants.is_empty() {
+        return Err(StepError::Inconclusive(
+            "the test image is shorter than its declared signature".into(),
+        ));
+    }
+    for (what, variant) in &variants {
+        let a = offer(w, &e, variant).await?;
+        if a.is_success() {
+            installed.push(format!("{what} (HTTP {})", a.status));
+        }
+    }
+    let after = status_text(w).await?;
+    if !installed.is_empty() {
+        return Err(StepError::Fail(format!(
+            "the update mechanism {} {} installed {}",
+            e.method.as_str(),
+            e.path,
+            installed.join(" and ")
+        )));
+    }
+    if after != before {
+        return Err(StepError::Fail(format!(
+            "the product's status changed after refused images: {before:?} became {after:?}"
+        )));
+    }
+    w.note(format!(
+        "{} refused {}; the status was unchanged",
+        e.path,
+        variants
+            .iter()
+            .map(|(what, _)| *what)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    ));
+    Ok(())
+}
+
+async fn installs_test_image(w: &mut World, _: Vec<String>) -> StepResult {
+    let (image, e, bytes) = test_image(w)?;
+    let a = offer(w, &e, &bytes).await?;
+    if !a.is_success() {
+        return Err(StepError::Fail(format!(
+            "the correctly signed test image was refused (HTTP {}): {}",
+            a.status,
+            a.body.chars().take(120).collect::<String>()
+        )));
+    }
+    let now = status_text(w).await?;
+    if !now.contains(&image.version) {
+        return Err(StepError::Fail(format!(
+            "after installing the test image the product does not report version {}: {now:?}",
+            image.version
+        )));
+    }
+    w.note(format!(
+        "the signed test image was installed and the product reports version {}",
+        image.version
+    ));
+    Ok(())
+}
+
+async fn trust_declared(w: &mut World, _: Vec<String>) -> StepResult {
+    let mut problems = Vec::new();
+    let mut n = 0;
+    for m in w.profile().ixit.update_mechanisms.iter() {
+        if m.delivery != UpdateDelivery::Network {
+            continue;
+        }
+        n += 1;
+        if m.verified_by != UpdateVerifier::Device {
+            problems.push(format!("{} is not verified on the device", m.id));
+        }
+        match m.signature_algorithm {
+            Some(a) if a.is_current_practice() => {}
+            Some(a) => problems.push(format!("{} relies on {a:?}", m.id)),
+            None => problems.push(format!("{} names no signature algorithm", m.id)),
+        }
+    }
+    if n == 0 {
+        return Err(StepError::NotApplicable(
+            "no update mechanism delivers updates over a network".into(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(StepError::Fail(format!(
+            "no trust relationship checked on the device: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+async fn refuses_foreign_image(w: &mut World, _: Vec<String>) -> StepResult {
+    let (image, e, bytes) = test_image(w)?;
+    let foreign =
+        foreign_signed_image(&bytes, image.signature_length as usize).ok_or_else(|| {
+            StepError::Inconclusive(format!(
+                "a {}-byte signature is not Ed25519; an image signed with another key cannot be made",
+                image.signature_length
+            ))
+        })?;
+    let a = offer(w, &e, &foreign).await?;
+    if a.is_success() {
+        return Err(StepError::Fail(format!(
+            "{} installed an image signed with a key the manufacturer never held (HTTP {})",
+            e.path, a.status
+        )));
+    }
+    w.note(format!(
+        "an image signed with a fresh Ed25519 key was refused (HTTP {})",
+        a.status
+    ));
+    Ok(())
+}
+
+async fn resilience(w: &mut World, _: Vec<String>) -> StepResult {
+    let Some(r) = &w.profile().ixit.resilience else {
+        return Err(StepError::Inconclusive(
+            "no resilience mechanism is declared (/ixit/resilience)".into(),
+        ));
+    };
+    if r.local_functions.is_empty() {
+        return Err(StepError::Inconclusive(
+            "no local function is declared to keep working offline".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn cut_uplink(w: &mut World, _: Vec<String>) -> StepResult {
+    w.ctx
+        .device
+        .cut_uplink(&w.ev)
+        .await
+        .map_err(|e| StepError::Inconclusive(format!("the uplink could not be cut: {e}")))
+}
+
+/// Call every declared local function; the ones that did not answer 2xx.
+async fn failing_local_functions(w: &World) -> Result<(Vec<String>, usize), StepError> {
+    let ids = w
+        .profile()
+        .ixit
+        .resilience
+        .as_ref()
+        .map(|r| r.local_functions.clone())
+        .unwrap_or_default();
+    let mut failing = Vec::new();
+    for id in &ids {
+        let Some(e) = w
+            .profile()
+            .ixit
+            .api_endpoints
+            .iter()
+            .find(|e| &e.id == id)
+            .cloned()
+        else {
+            continue;
+        };
+        let a = call(w, &e, true, valid_fields(&e), "api-local-function").await?;
+        if !a.is_success() {
+            failing.push(format!(
+                "{} {} answered HTTP {}: {}",
+                e.method.as_str(),
+                e.path,
+                a.status,
+                a.body.chars().take(60).collect::<String>()
+            ));
+        }
+    }
+    Ok((failing, ids.len()))
+}
+
+async fn local_functions_work(w: &mut World, _: Vec<String>) -> StepResult {
+    let result = failing_local_functions(w).await;
+    // Whatever happened, give the product its network back.
+    let restored = w.ctx.device.restore_uplink(&w.ev).await;
+    let (failing, n) = result?;
+    restored
+        .map_err(|e| StepError::Inconclusive(format!("the uplink could not be restored: {e}")))?;
+    if !failing.is_empty() {
+        return Err(StepError::Fail(format!(
+            "declared local functions stop without the upstream network: {}",
+            failing.join("; ")
+        )));
+    }
+    w.note(format!(
+        "all {n} declared local function(s) answered while the uplink was cut"
+    ));
+    Ok(())
+}
+
+async fn after_power_cut(w: &mut World, _: Vec<String>) -> StepResult {
+    w.ctx
+        .device
+        .power_cycle(&w.ev)
+        .await
+        .map_err(|e| StepError::Inconclusive(format!("the power cycle failed: {e}")))?;
+    let (failing, n) = failing_local_functions(w).await?;
+    if !failing.is_empty() {
+        return Err(StepError::Fail(format!(
+            "declared local functions do not come back after a power cut: {}",
+            failing.join("; ")
+        )));
+    }
+    w.note(format!(
+        "after a power cut all {n} declared local function(s) answered again"
+    ));
+    Ok(())
+}
+
+async fn erase_erases(w: &mut World, _: Vec<String>) -> StepResult {
+    let p = w.profile().clone();
+    let erase = p
+        .ixit
+        .deletion_functions
+        .iter()
+        .filter(|d| d.scope == iotmark_adapters::profile::DeletionScope::Device)
+        .find_map(|d| d.endpoint.clone())
+        .and_then(|id| p.ixit.api_endpoints.iter().find(|e| e.id == id).cloned())
+        .ok_or_else(|| {
+            StepError::Inconclusive(
+                "no device deletion function names an endpoint that performs it".into(),
+            )
+        })?;
+    let store = with_function(w, ApiFunction::UserData)
+        .into_iter()
+        .find(|e| e.method == ApiMethod::Post)
+        .ok_or_else(|| StepError::Inconclusive("no endpoint to store user data".into()))?;
+    let list = with_function(w, ApiFunction::UserData)
+        .into_iter()
+        .find(|e| e.method == ApiMethod::Get)
+        .ok_or_else(|| StepError::Inconclusive("no endpoint to list user data".into()))?;
+    let change = with_function(w, ApiFunction::PasswordChange)
+        .into_iter()
+        .next()
+        .ok_or_else(|| StepError::Inconclusive("no password change endpoint".into()))?;
+    let factory = credential_for(w, &erase.interface)
+        .ok_or_else(|| StepError::Inconclusive("no unit password is declared".into()))?;
+
+    // The user's own password and data.
+    let user_password = Secret::new(super::credentials::fresh_password("5.11-1"));
+    let field = change
+        .fields
+        .iter()
+        .find(|f| f.kind == FieldKind::Password)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    let set = call_for(
+        w,
+        &change,
+        Some(factory.clone()),
+        vec![(field, CallValue::Secret(user_password.clone()))],
+        "api-password-change",
+    )?;
+    let a = send(w, &set).await?;
+    if !a.is_success() {
+        return Err(StepError::Inconclusive(format!(
+            "the user's own password could not be set (HTTP {})",
+            a.status
+        )));
+    }
+    let mut user = Credential {
+        username: factory.username.clone(),
+        password: user_password,
+    };
+    // A product whose password change does not take effect (5.1-4) still
+    // has its erase judged, with the factory password throughout.
+    let opens = send(
+        w,
+        &call_for(
+            w,
+            &list,
+            Some(user.clone()),
+            Vec::new(),
+            "api-user-data-list",
+        )?,
+    )
+    .await?;
+    let own_password = opens.is_success();
+    if !own_password {
+        user = factory.clone();
+    }
+    let marker = format!(
+        "iotmark erase check {}",
+        &super::credentials::fresh_password("marker")[3..15]
+    );
+    let text_field = store
+        .fields
+        .iter()
+        .find(|f| matches!(f.kind, FieldKind::Text | FieldKind::Name))
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    let mut fields = valid_fields(&store);
+    for (n, v) in fields.iter_mut() {
+        if *n == text_field {
+            *v = CallValue::Text(marker.clone());
+        }
+    }
+    let a = send(
+        w,
+        &call_for(w, &store, Some(user.clone()), fields, "api-user-data-store")?,
+    )
+    .await?;
+    let listed = send(
+        w,
+        &call_for(
+            w,
+            &list,
+            Some(user.clone()),
+            Vec::new(),
+            "api-user-data-list",
+        )?,
+    )
+    .await?;
+    if !a.is_success() || !listed.body.contains(&marker) {
+        return Err(StepError::Inconclusive(format!(
+            "user data could not be stored and read back (HTTP {} then {})",
+            a.status, listed.status
+        )));
+    }
+
+    // Erase.
+    let answer = send(
+        w,
+        &call_for(
+            w,
+            &erase,
+            Some(user.clone()),
+            valid_fields(&erase),
+            "api-erase-user-data",
+        )?,
+    )
+    .await?;
+    if !answer.is_success() {
+        return Err(StepError::Fail(format!(
+            "the declared erase function {} {} answered HTTP {}",
+            erase.method.as_str(),
+            erase.path,
+            answer.status
+        )));
+    }
+
+    let mut problems = Vec::new();
+    if let Some(t) = w
+        .ctx
+        .device
+        .login_targets()
+        .first()
+        .cloned()
+        .filter(|_| own_password)
+    {
+        let old = w
+            .ctx
+            .device
+            .try_login(&w.ev, &t, &user)
+            .await
+            .map_err(|e| StepError::Inconclusive(format!("login on {t} failed: {e}")))?;
+        if old == LoginOutcome::Accepted {
+            problems.push(format!("{t} still accepts the user's password"));
+        }
+    }
+    let after = send(
+        w,
+        &call_for(
+            w,
+            &list,
+            Some(factory.clone()),
+            Vec::new(),
+            "api-user-data-list",
+        )?,
+    )
+    .await?;
+    if !after.is_success() {
+        return Err(StepError::Fail(format!(
+            "after the erase the factory password does not open {} (HTTP {})",
+            list.path, after.status
+        )));
+    }
+    if after.body.contains(&marker) {
+        problems.push(format!(
+            "{} still lists the stored item {marker:?}",
+            list.path
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(StepError::Fail(format!(
+            "the erase function answered HTTP {} but user data remains: {}",
+            answer.status,
+            problems.join("; ")
+        )));
+    }
+    w.note(format!(
+        "after {} {} the stored item was gone, the user's password refused and the factory password back",
+        erase.method.as_str(),
+        erase.path
+    ));
+    Ok(())
+}
