@@ -45,6 +45,11 @@ pub enum Command {
     /// The registry's transparency log: proofs, and checking them offline.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Sign a report folder with the lab key, verify one, or write its documents.
+    #[command(subcommand)]
+    Report(crate::cmd::report::ReportCommand),
+    /// Compare two runs: test cases that changed verdict, a shortened support period.
+    Diff(crate::cmd::diff::DiffArgs),
     /// Serve the consumer label page and the verification API over HTTP(S).
     Serve(crate::serve::ServeArgs),
 }
@@ -108,6 +113,12 @@ pub struct RunArgs {
     /// How many units run at once (with --units).
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Sign the report folder with this lab key (with --lab-cert): writes OUT/report.seal.
+    #[arg(long, requires = "lab_cert")]
+    pub lab_key: Option<PathBuf>,
+    /// The lab certificate for --lab-key.
+    #[arg(long, requires = "lab_key")]
+    pub lab_cert: Option<PathBuf>,
     #[command(flatten)]
     pub probe: ProbeArgs,
 }

@@ -5,10 +5,12 @@ use crate::Exit;
 
 mod catalogue;
 mod demo;
+pub mod diff;
 mod fleet;
 mod issue;
 mod keys;
 mod log;
+pub mod report;
 mod revoke;
 mod run;
 mod serve;
@@ -26,6 +28,8 @@ pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
         Command::Catalogue(a) => catalogue::catalogue(a),
         Command::Revoke(a) => revoke::revoke(a),
         Command::Log(c) => log::log(c),
+        Command::Report(c) => report::report(c),
+        Command::Diff(a) => diff::diff(a),
         Command::Serve(a) => serve::serve(a).await,
     }
 }

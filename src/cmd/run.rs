@@ -192,6 +192,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
         attestations,
     )
     .await?;
+    if let (Some(key), Some(cert)) = (&args.lab_key, &args.lab_cert) {
+        let sealed = super::report::sign_folder(&args.out, key, cert)?;
+        if text {
+            eprintln!("report signed by {} (kid {})", sealed.lab, sealed.kid);
+        }
+    }
     let awaiting = report::awaiting_attestation(&out.report);
     if !awaiting.is_empty() {
         eprintln!(

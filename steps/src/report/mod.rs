@@ -14,11 +14,16 @@ use crate::verdict::{Conformance, How, Verdict};
 use crate::world::RunContext;
 
 mod cucumber;
+mod declared;
+pub mod diff;
+pub mod documents;
 mod html;
 mod junit;
+pub mod seal;
 
 pub use cucumber::cucumber_json;
-pub use html::report_html;
+pub use declared::{AttestationRef, Declared, FeatureRef};
+pub use html::{report_html, EvidenceExcerpts};
 pub use junit::junit_xml;
 
 /// The JSON Schema of `report.json`.
@@ -76,6 +81,9 @@ pub struct TestCaseReport {
     pub how: How,
     pub reason: String,
     pub scenarios: Vec<ScenarioReport>,
+    /// The assessor's signed-off judgement, for a test case decided by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<AttestationRef>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -175,6 +183,13 @@ pub struct Report {
     /// Counts of test-case verdicts.
     pub summary: Summary,
     pub evidence: EvidenceSummary,
+    /// The feature files the verdicts came from, with their hashes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<FeatureRef>,
+    /// What the manufacturer declared (ICS, conditions, IXIT summary,
+    /// statement data), as read from the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<Declared>,
 }
 
 fn psti_title(n: u8) -> &'static str {
@@ -251,6 +266,7 @@ pub fn build(
                 verdict,
                 how: first.map(|s| s.meta.how).unwrap_or(How::Automated),
                 reason: reason_for(verdict, &scenarios),
+                attestation: ctx.attestations.get(&case).map(AttestationRef::from),
                 scenarios: scenarios
                     .iter()
                     .map(|s| ScenarioReport {
@@ -336,6 +352,8 @@ pub fn build(
             records: ctx.evidence.len(),
             head: ctx.evidence.head(),
         },
+        features: declared::features(results),
+        declared: Some(Declared::from_profile(p)),
     }
 }
 
@@ -388,7 +406,27 @@ pub fn write_all(
         &dir.join("cucumber.json"),
         cucumber_json(results).as_bytes(),
     )?;
-    write(&dir.join("report.html"), report_html(report).as_bytes())?;
+    write_documents(dir, report)
+}
+
+/// Write `report.html` and the documents derived from the report (statement
+/// of compliance, CRA user information), reading evidence excerpts from the
+/// folder's evidence log.
+pub fn write_documents(dir: &Path, report: &Report) -> Result<(), ReportError> {
+    let excerpts = EvidenceExcerpts::read(&dir.join(&report.evidence.file), report);
+    write(
+        &dir.join("report.html"),
+        report_html(report, &excerpts).as_bytes(),
+    )?;
+    let today = time::OffsetDateTime::now_utc().date();
+    write(
+        &dir.join(documents::STATEMENT_FILE),
+        documents::statement_html(report, today).as_bytes(),
+    )?;
+    write(
+        &dir.join(documents::CRA_FILE),
+        documents::cra_html(report, today).as_bytes(),
+    )?;
     Ok(())
 }
 
