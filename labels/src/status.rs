@@ -269,6 +269,19 @@ impl StatusList {
         Ok(list)
     }
 
+    /// Signs an arbitrary payload as a status list, so a fuzzer can reach the
+    /// document parser behind the signature check. Not for production use.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn sign_any_payload(signer: &LabelSigner, payload: Vec<u8>) -> Result<Vec<u8>, LabelError> {
+        signed_doc::sign(
+            signer.signing_key(),
+            signer.certificate().kid(),
+            CONTENT_TYPE,
+            payload,
+        )
+    }
+
     /// The signer's kid, hex (empty until verified).
     pub fn kid(&self) -> &str {
         &self.kid

@@ -215,6 +215,22 @@ impl TrustList {
         })
     }
 
+    /// Signs an arbitrary payload as a trust list, so a fuzzer can reach the
+    /// document parser behind the signature check. Not for production use.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn sign_any_payload(
+        authority: &AuthorityCredentials,
+        payload: Vec<u8>,
+    ) -> Result<Vec<u8>, LabelError> {
+        signed_doc::sign(
+            authority.signing_key(),
+            authority.anchor().kid(),
+            CONTENT_TYPE,
+            payload,
+        )
+    }
+
     /// Issue time, RFC 3339.
     pub fn issued_text(&self) -> String {
         rfc3339(self.issued)
