@@ -85,7 +85,7 @@ impl Writer {
 }
 
 /// Reads deterministic CBOR from a slice, refusing anything else.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -238,6 +238,36 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// An unsigned integer or a text string (at most `max` bytes), whichever
+    /// comes: compact claims write a known scheme as a code, others as text.
+    pub(crate) fn expect_uint_or_text(
+        &mut self,
+        field: &'static str,
+        max: u64,
+    ) -> Result<UintOrText<'a>, ClaimsError> {
+        match self.head()? {
+            (MAJOR_UINT, v) => Ok(UintOrText::Uint(v)),
+            (MAJOR_TEXT, len) => {
+                if len > max {
+                    return Err(ClaimsError::TooLong { field, len, max });
+                }
+                let len =
+                    usize::try_from(len).map_err(|_| ClaimsError::TooLong { field, len, max })?;
+                let bytes = self.take(len)?;
+                std::str::from_utf8(bytes)
+                    .map(UintOrText::Text)
+                    .map_err(|_| ClaimsError::InvalidField {
+                        field,
+                        reason: "not valid UTF-8".to_owned(),
+                    })
+            }
+            _ => Err(ClaimsError::WrongType {
+                field,
+                expected: "an unsigned integer or a text string",
+            }),
+        }
+    }
+
     pub(crate) fn expect_bytes(
         &mut self,
         field: &'static str,
@@ -262,6 +292,13 @@ impl<'a> Reader<'a> {
     ) -> Result<usize, ClaimsError> {
         self.expect_len(MAJOR_MAP, field, "a map", max)
     }
+}
+
+/// What [`Reader::expect_uint_or_text`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UintOrText<'a> {
+    Uint(u64),
+    Text(&'a str),
 }
 
 /// Copies a slice that `take` has already sized into an array.

@@ -1,29 +1,53 @@
 //! Label claims and their deterministic CBOR encoding.
 //!
 //! The claims are what the lab signs: a CBOR map with small integer keys in
-//! ascending order, in core deterministic encoding (RFC 8949 §4.2.1):
+//! ascending order, in core deterministic encoding (RFC 8949 §4.2.1). There
+//! are two formats. New labels use the **compact** format (format 2), which a
+//! key 0 holding `2` announces; labels issued before it (format 1, no key 0)
+//! still verify. The format follows from the [`ReportDigest`] a `Claims`
+//! holds, so there is no way to ask for a compact label with a full digest.
 //!
-//! | key | field                | CBOR type                                       |
-//! |-----|----------------------|-------------------------------------------------|
-//! | 1   | `serial`             | uint                                            |
-//! | 2   | `issued`             | int, days since 1970-01-01                      |
-//! | 3   | `manufacturer`       | tstr, 1..=128 bytes                             |
-//! | 4   | `model`              | tstr, 1..=64 bytes                              |
-//! | 5   | `firmware`           | tstr, 1..=64 bytes                              |
-//! | 6   | `gtin` (optional)    | tstr, 8, 12, 13 or 14 digits, valid check digit |
-//! | 7   | `support_end`        | int, days since 1970-01-01                      |
-//! | 8   | `disclosure_contact` | tstr, `https://` or `mailto:` URI, ≤ 256 bytes  |
-//! | 9   | `schemes`            | array of 1..=8 scheme names (`[a-z0-9-]{1,32}`) |
-//! | 10  | `report_sha256`      | bstr, 32 bytes                                  |
+//! | key | field                | format 1                                  | compact (format 2)                                  |
+//! |-----|----------------------|-------------------------------------------|-----------------------------------------------------|
+//! | 0   | format version       | absent                                    | uint `2`                                            |
+//! | 1   | `serial`             | uint                                      | uint                                                |
+//! | 2   | `issued`             | int, days since 1970-01-01                | same                                                |
+//! | 3   | `manufacturer`       | tstr, 1..=128 bytes                       | same                                                |
+//! | 4   | `model`              | tstr, 1..=64 bytes                        | same                                                |
+//! | 5   | `firmware`           | tstr, 1..=64 bytes                        | same                                                |
+//! | 6   | `gtin` (optional)    | tstr, 8, 12, 13 or 14 digits              | bstr, the digits packed two a byte (BCD)            |
+//! | 7   | `support_end`        | int, days since 1970-01-01                | same                                                |
+//! | 8   | `disclosure_contact` | tstr, `https://` or `mailto:` URI         | tstr, an `https://` URI without its `https://`      |
+//! | 9   | `schemes`            | array of 1..=8 names (`[a-z0-9-]{1,32}`)  | array of scheme codes (uint) or other names (tstr)  |
+//! | 10  | `report_sha256`      | bstr, 32 bytes: SHA-256 of the report     | bstr, 16 bytes: the first half of that SHA-256      |
+//! | 11  | `disclosure_contact` | —                                         | tstr, a `mailto:` address without its `mailto:`     |
 //!
 //! Dates are integers (the day count of RFC 8943's tag 100, untagged because the
 //! key already fixes the type) rather than `"YYYY-MM-DD"` text: 3 bytes instead
 //! of 11 each, and the label has to fit a QR code. An absent GTIN is an absent
 //! key, not `null`.
 //!
+//! Why a compact format: a realistic format-1 label is about 257 bytes, and a
+//! version-11 QR code at ECC level M holds 229 behind the default base URL.
+//! The compact format saves about 35 bytes on such a label, with nothing lost
+//! but half the report hash: the GTIN packs 13 digits into 7 bytes; the
+//! contact drops the scheme it always starts with (key 8 or 11 says which);
+//! the three schemes iotmark knows are one-byte codes (`uk-psti` 1,
+//! `en303645` 2, `en303645-full` 3), and a code is the only accepted spelling
+//! of a known scheme. The report hash is cut to 128 bits. What it is for is
+//! matching the report a lab produces on demand against the label: finding a
+//! *second* report with the same 128-bit prefix costs 2^128 hashes, as out of
+//! reach as for the full hash. Only collision resistance halves (2^64), and a
+//! collision helps only whoever writes both reports before signing — the lab
+//! itself, which could sign anything it liked anyway.
+//!
 //! Text fields must not contain control characters or Unicode bidirectional
 //! overrides: claims are shown to consumers and regulators on screens and in
 //! terminals, and a forged label must not be able to rearrange what they read.
+
+mod compact;
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -71,9 +95,107 @@ pub struct Claims {
     pub disclosure_contact: String,
     /// Schemes passed, e.g. `["uk-psti"]`.
     pub schemes: Vec<String>,
-    /// SHA-256 of the full test report, so the evidence can be demanded and matched.
-    #[serde(with = "hex_digest")]
-    pub report_sha256: [u8; 32],
+    /// SHA-256 of the full test report (or, in compact labels, its first 16
+    /// bytes), so the evidence can be demanded and matched. Decides the format.
+    pub report_sha256: ReportDigest,
+}
+
+/// Which encoding a label's claims use (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "u8")]
+pub enum ClaimsFormat {
+    /// The first format: full report hash, GTIN and contact as text.
+    V1,
+    /// The compact format, version 2: what new labels use.
+    Compact,
+}
+
+impl ClaimsFormat {
+    /// The version number (1 or 2), as key 0 of compact claims carries it.
+    pub fn number(self) -> u8 {
+        match self {
+            ClaimsFormat::V1 => 1,
+            ClaimsFormat::Compact => 2,
+        }
+    }
+}
+
+impl From<ClaimsFormat> for u8 {
+    fn from(f: ClaimsFormat) -> u8 {
+        f.number()
+    }
+}
+
+/// The report hash a label carries. Hex in JSON (64 or 32 digits).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportDigest {
+    /// The whole SHA-256 of the report: format-1 labels.
+    Sha256([u8; 32]),
+    /// The first 16 bytes of the report's SHA-256: compact labels.
+    Sha256Prefix([u8; 16]),
+}
+
+impl ReportDigest {
+    /// The digest a new (compact) label carries for these report bytes.
+    pub fn compact(report: &[u8]) -> Self {
+        let full = crate::report_digest(report);
+        let mut prefix = [0u8; 16];
+        prefix.copy_from_slice(full.get(..16).unwrap_or(&[0; 16]));
+        ReportDigest::Sha256Prefix(prefix)
+    }
+
+    /// The digest bytes as signed.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            ReportDigest::Sha256(d) => d,
+            ReportDigest::Sha256Prefix(d) => d,
+        }
+    }
+
+    /// Whether `report` is the report this digest names.
+    pub fn matches(&self, report: &[u8]) -> bool {
+        let full = crate::report_digest(report);
+        full.starts_with(self.as_bytes())
+    }
+
+    /// The claims format that carries this digest.
+    pub fn format(&self) -> ClaimsFormat {
+        match self {
+            ReportDigest::Sha256(_) => ClaimsFormat::V1,
+            ReportDigest::Sha256Prefix(_) => ClaimsFormat::Compact,
+        }
+    }
+}
+
+impl From<[u8; 32]> for ReportDigest {
+    fn from(d: [u8; 32]) -> Self {
+        ReportDigest::Sha256(d)
+    }
+}
+
+impl fmt::Debug for ReportDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.as_bytes()))
+    }
+}
+
+impl Serialize for ReportDigest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(self.as_bytes()))
+    }
+}
+
+impl<'de> Deserialize<'de> for ReportDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = hex::decode(&text).map_err(serde::de::Error::custom)?;
+        if let Ok(full) = <[u8; 32]>::try_from(bytes.as_slice()) {
+            return Ok(ReportDigest::Sha256(full));
+        }
+        <[u8; 16]>::try_from(bytes.as_slice())
+            .map(ReportDigest::Sha256Prefix)
+            .map_err(|_| serde::de::Error::custom("a report digest is 32 or 16 bytes of hex"))
+    }
 }
 
 mod key {
@@ -90,10 +212,23 @@ mod key {
 }
 
 impl Claims {
-    /// The deterministic CBOR encoding. Infallible: every `Claims` value has an
-    /// encoding; whether it is *acceptable* is [`Claims::validate`]'s job, which
-    /// signing runs first.
+    /// Which encoding these claims use: compact unless the digest is a full
+    /// SHA-256 (a format-1 label).
+    pub fn format(&self) -> ClaimsFormat {
+        self.report_sha256.format()
+    }
+
+    /// The deterministic CBOR encoding, in the claims' format. Infallible:
+    /// every `Claims` value has an encoding; whether it is *acceptable* is
+    /// [`Claims::validate`]'s job, which signing runs first.
     pub fn to_cbor(&self) -> Vec<u8> {
+        match &self.report_sha256 {
+            ReportDigest::Sha256(digest) => self.to_cbor_v1(digest),
+            ReportDigest::Sha256Prefix(digest) => compact::encode(self, digest),
+        }
+    }
+
+    fn to_cbor_v1(&self, report_sha256: &[u8; 32]) -> Vec<u8> {
         let mut w = Writer::new();
         w.map(if self.gtin.is_some() { 10 } else { 9 });
         w.uint(key::SERIAL);
@@ -120,7 +255,7 @@ impl Claims {
             w.text(scheme);
         }
         w.uint(key::REPORT_SHA256);
-        w.bytes(&self.report_sha256);
+        w.bytes(report_sha256);
         w.into_bytes()
     }
 
@@ -133,7 +268,18 @@ impl Claims {
 
     fn decode(bytes: &[u8]) -> Result<Claims, ClaimsError> {
         let mut r = Reader::new(bytes);
-        let entries = r.expect_map("claims", 10)?;
+        let entries = r.expect_map("claims", compact::MAX_ENTRIES)?;
+        // Compact claims start with key 0; format-1 claims never have it.
+        if matches!(r.clone().expect_uint("claims key"), Ok(k) if k == compact::VERSION_KEY) {
+            return compact::decode(r, entries, bytes);
+        }
+        if entries > 10 {
+            return Err(ClaimsError::TooLong {
+                field: "claims",
+                len: entries as u64,
+                max: 10,
+            });
+        }
         let mut serial = None;
         let mut issued = None;
         let mut manufacturer = None;
@@ -196,7 +342,7 @@ impl Claims {
                         field: "report_sha256",
                         reason: format!("must be 32 bytes, found {}", b.len()),
                     })?;
-                    report_sha256 = Some(digest);
+                    report_sha256 = Some(ReportDigest::Sha256(digest));
                 }
                 other => return Err(ClaimsError::UnknownKey { key: other }),
             }
@@ -250,6 +396,18 @@ impl Claims {
             limits::DISCLOSURE_CONTACT,
         )?;
         check_contact(&self.disclosure_contact)?;
+        if self.format() == ClaimsFormat::Compact
+            && !(self.disclosure_contact.starts_with(compact::HTTPS)
+                || self.disclosure_contact.starts_with(compact::MAILTO))
+        {
+            return Err(ClaimsError::InvalidField {
+                field: "disclosure_contact",
+                reason: format!(
+                    "{:?}: compact labels write the scheme in lower case (https: or mailto:)",
+                    self.disclosure_contact
+                ),
+            });
+        }
         if self.schemes.is_empty() {
             return Err(ClaimsError::InvalidField {
                 field: "schemes",
@@ -418,21 +576,6 @@ pub(crate) mod iso_date {
     }
 }
 
-mod hex_digest {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(digest: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(digest))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let text = String::deserialize(d)?;
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(&text, &mut out).map_err(serde::de::Error::custom)?;
-        Ok(out)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -450,7 +593,7 @@ mod tests {
             support_end: date!(2030 - 03 - 01),
             disclosure_contact: "mailto:security@acme.example".into(),
             schemes: vec!["uk-psti".into()],
-            report_sha256: [0xab; 32],
+            report_sha256: [0xab; 32].into(),
         }
     }
 

@@ -9,7 +9,7 @@
 //! certificate can check it offline ([`verify`]).
 //!
 //! ```
-//! use iotmark_labels::claims::Claims;
+//! use iotmark_labels::claims::{Claims, ReportDigest};
 //! use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec};
 //! use iotmark_labels::qr;
 //! use iotmark_labels::verify::{verify, LabelInput, LabelStatus, TrustStore};
@@ -30,7 +30,7 @@
 //!     support_end: today + time::Duration::days(5 * 365),
 //!     disclosure_contact: "https://acme.example/security/disclosure".into(),
 //!     schemes: vec!["uk-psti".into()],
-//!     report_sha256: iotmark_labels::report_digest(b"{\"verdict\":\"conformant\"}"),
+//!     report_sha256: ReportDigest::compact(b"{\"verdict\":\"conformant\"}"),
 //! };
 //! let label = lab.signer()?.sign(&claims)?;
 //! let url = qr::label_url(&label, qr::DEFAULT_BASE_URL)?;
@@ -63,7 +63,7 @@ pub use error::{ChainError, ClaimsError, DocumentError, FormatError, LabelError,
 pub use pki::{LabCertificate, TrustAnchor};
 pub use verify::{LabelInput, LabelStatus, TrustStore, Verification};
 
-/// SHA-256 of a report, for [`Claims::report_sha256`].
+/// SHA-256 of a report ([`claims::ReportDigest`] holds it, or its first half).
 pub fn report_digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }

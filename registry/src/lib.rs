@@ -37,7 +37,7 @@
 //!     support_end: today + time::Duration::days(365),
 //!     disclosure_contact: "https://acme.example/security".into(),
 //!     schemes: vec!["uk-psti".into()],
-//!     report_sha256: [0; 32],
+//!     report_sha256: iotmark_labels::claims::ReportDigest::compact(b"report"),
 //! })?;
 //! assert_eq!(issued.serial, 1);
 //! let proof = registry.inclusion_proof(1)?;

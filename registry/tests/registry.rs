@@ -30,7 +30,7 @@ fn claims(serial: u64) -> Claims {
         support_end: today + Duration::days(700),
         disclosure_contact: "https://acme.example/security".into(),
         schemes: vec!["uk-psti".into()],
-        report_sha256: [7; 32],
+        report_sha256: iotmark_labels::claims::ReportDigest::Sha256([7; 32]),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use iotmark_labels::claims::ReportDigest;
 use iotmark_labels::{qr, Claims, LabelSigner};
 use iotmark_registry::Registry;
 use iotmark_steps::report;
@@ -50,6 +51,16 @@ fn blockers(r: &report::Report) -> Vec<String> {
         .collect()
 }
 
+/// The contact with its scheme in lower case. Schemes are case-insensitive
+/// (RFC 3986 §3.1), and compact claims store `https:` and `mailto:` contacts
+/// without the scheme, so they can only hold it in its canonical case.
+fn lower_case_scheme(contact: &str) -> String {
+    match contact.split_once(':') {
+        Some((scheme, rest)) => format!("{}:{rest}", scheme.to_ascii_lowercase()),
+        None => contact.to_owned(),
+    }
+}
+
 pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<String>>> {
     let (report, bytes) = report::read(&args.report)?;
     if report.verdict != Conformance::Conformant {
@@ -84,9 +95,9 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
         firmware: report.product.firmware.clone(),
         gtin: report.product.gtin.clone(),
         support_end,
-        disclosure_contact: report.disclosure_contact.clone(),
+        disclosure_contact: lower_case_scheme(&report.disclosure_contact),
         schemes,
-        report_sha256: iotmark_labels::report_digest(&bytes),
+        report_sha256: ReportDigest::compact(&bytes),
     })?;
     let (serial, label, claims) = (recorded.serial, recorded.label, recorded.claims);
     let url = qr::label_url(&label, &args.base_url)?;

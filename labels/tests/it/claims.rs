@@ -1,6 +1,6 @@
 //! Deterministic CBOR claims: stable bytes, and every non-canonical variant refused.
 
-use iotmark_labels::claims::Claims;
+use iotmark_labels::claims::{Claims, ClaimsFormat, ReportDigest};
 use iotmark_labels::{ClaimsError, LabelError};
 use time::macros::date;
 
@@ -15,7 +15,7 @@ fn minimal() -> Claims {
         support_end: date!(2030 - 01 - 01),
         disclosure_contact: "mailto:a@b".into(),
         schemes: vec!["uk-psti".into()],
-        report_sha256: [0; 32],
+        report_sha256: [0; 32].into(),
     }
 }
 
@@ -198,4 +198,171 @@ fn dates_before_1970_round_trip() {
         ..minimal()
     };
     assert_eq!(Claims::from_cbor(&old.to_cbor()).unwrap(), old);
+}
+
+// The compact format (format 2): what new labels carry.
+
+fn minimal_compact() -> Claims {
+    Claims {
+        report_sha256: ReportDigest::Sha256Prefix([0; 16]),
+        ..minimal()
+    }
+}
+
+/// The expected compact encoding, field by field.
+fn minimal_compact_bytes() -> Vec<u8> {
+    [
+        &[0xaa][..],               // map(10)
+        &[0x00, 0x02],             // 0: format version 2
+        &[0x01, 0x01],             // 1: serial 1
+        &[0x02, 0x19, 0x4e, 0x79], // 2: issued
+        &[0x03, 0x61, b'A'],       // 3: manufacturer
+        &[0x04, 0x61, b'B'],       // 4: model
+        &[0x05, 0x61, b'1'],       // 5: firmware
+        &[0x07, 0x19, 0x55, 0x9b], // 7: support_end
+        &[0x09, 0x81, 0x01],       // 9: [1] = uk-psti
+        &[0x0a, 0x50],             // 10: bytes(16)
+        &[0u8; 16],
+        &[0x0b, 0x63], // 11: mailto contact without "mailto:"
+        b"a@b",
+    ]
+    .concat()
+}
+
+#[test]
+fn compact_encoding_is_stable() {
+    assert_eq!(minimal_compact().format(), ClaimsFormat::Compact);
+    assert_eq!(minimal().format(), ClaimsFormat::V1);
+    assert_eq!(minimal_compact().to_cbor(), minimal_compact_bytes());
+    assert_eq!(
+        Claims::from_cbor(&minimal_compact_bytes()).unwrap(),
+        minimal_compact()
+    );
+    // GTIN as packed digits, https contact under key 8 without its scheme,
+    // a known and an unknown scheme.
+    let full = Claims {
+        gtin: Some("5012345678900".into()),
+        disclosure_contact: "https://x.example/vdp".into(),
+        schemes: vec!["en303645-full".into(), "other-scheme".into()],
+        ..minimal_compact()
+    };
+    let bytes = full.to_cbor();
+    assert_eq!(bytes[0], 0xab);
+    let gtin = [0x06, 0x47, 0x50, 0x12, 0x34, 0x56, 0x78, 0x90, 0x0f];
+    assert!(bytes.windows(gtin.len()).any(|w| w == gtin));
+    let contact = [&[0x08, 0x6d][..], b"x.example/vdp"].concat();
+    assert!(bytes.windows(contact.len()).any(|w| w == contact));
+    let schemes = [&[0x09, 0x82, 0x03, 0x6c][..], b"other-scheme"].concat();
+    assert!(bytes.windows(schemes.len()).any(|w| w == schemes));
+    assert_eq!(Claims::from_cbor(&bytes).unwrap(), full);
+}
+
+#[test]
+fn compact_is_smaller_than_v1_for_the_realistic_label() {
+    let compact = crate::kit::realistic_claims(date!(2026 - 05 - 01));
+    let v1 = crate::kit::realistic_claims_v1(date!(2026 - 05 - 01));
+    assert_eq!(compact.format(), ClaimsFormat::Compact);
+    let (c, o) = (compact.to_cbor().len(), v1.to_cbor().len());
+    println!("realistic claims: format 1 {o} bytes, compact {c} bytes");
+    assert_eq!(o - c, 36);
+}
+
+#[test]
+fn compact_refuses_non_canonical_spellings() {
+    let base = minimal_compact_bytes();
+    // A known scheme as text rather than its code.
+    let text_scheme = [&base[..22], &[0x09, 0x81, 0x67], b"uk-psti", &base[25..]].concat();
+    assert!(matches!(
+        decode_err(&text_scheme),
+        ClaimsError::NonCanonical { .. }
+    ));
+    // An unknown scheme code.
+    let mut unknown = base.clone();
+    unknown[24] = 0x04;
+    assert!(matches!(
+        decode_err(&unknown),
+        ClaimsError::InvalidField {
+            field: "schemes",
+            ..
+        }
+    ));
+    // A version this verifier does not know.
+    let mut v3 = base.clone();
+    v3[2] = 0x03;
+    assert!(matches!(
+        decode_err(&v3),
+        ClaimsError::InvalidField {
+            field: "format version",
+            ..
+        }
+    ));
+    // Both contact keys.
+    let both = [&[0xab][..], &base[1..22], &[0x08, 0x61, b'x'], &base[22..]].concat();
+    assert!(matches!(
+        decode_err(&both),
+        ClaimsError::InvalidField {
+            field: "disclosure_contact",
+            ..
+        }
+    ));
+    // A 32-byte digest under the compact format.
+    let long_digest = [&base[..25], &[0x0a, 0x58, 0x20], &[0u8; 32], &base[43..]].concat();
+    assert!(matches!(
+        decode_err(&long_digest),
+        ClaimsError::TooLong {
+            field: "report_sha256",
+            ..
+        }
+    ));
+    // GTIN nibbles that are not digits, or a filler in the middle.
+    for packed in [&[0x96, 0x38, 0x50, 0x7a][..], &[0x9f, 0x38, 0x50, 0x74]] {
+        let with_gtin = [
+            &[0xab][..],
+            &base[1..18],
+            &[0x06, 0x44],
+            packed,
+            &base[18..],
+        ]
+        .concat();
+        assert!(
+            matches!(
+                decode_err(&with_gtin),
+                ClaimsError::InvalidField { field: "gtin", .. }
+            ),
+            "{packed:02x?}"
+        );
+    }
+    for n in 0..base.len() {
+        assert!(Claims::from_cbor(&base[..n]).is_err());
+    }
+}
+
+#[test]
+fn compact_contacts_need_a_lower_case_scheme() {
+    let upper = Claims {
+        disclosure_contact: "HTTPS://x.example/vdp".into(),
+        ..minimal_compact()
+    };
+    assert!(upper.validate().is_err());
+    // The same contact is fine in a format-1 label, which keeps it verbatim.
+    let v1 = Claims {
+        disclosure_contact: "HTTPS://x.example/vdp".into(),
+        ..minimal()
+    };
+    v1.validate().unwrap();
+    assert_eq!(Claims::from_cbor(&v1.to_cbor()).unwrap(), v1);
+}
+
+#[test]
+fn report_digests_match_their_report() {
+    let report = b"{\"verdict\":\"conformant\"}";
+    let compact = ReportDigest::compact(report);
+    let full = ReportDigest::Sha256(iotmark_labels::report_digest(report));
+    assert!(compact.matches(report) && full.matches(report));
+    assert!(!compact.matches(b"{}") && !full.matches(b"{}"));
+    assert_eq!(compact.as_bytes(), &full.as_bytes()[..16]);
+    let json = serde_json::to_value(compact).unwrap();
+    assert_eq!(json.as_str().unwrap().len(), 32);
+    let back: ReportDigest = serde_json::from_value(json).unwrap();
+    assert_eq!(back, compact);
 }

@@ -3,7 +3,7 @@
 
 use coset::{iana, CoseSign1, Header, HeaderBuilder, ProtectedHeader, TaggedCborSerializable};
 use ed25519_dalek::{Signer, SigningKey};
-use iotmark_labels::claims::Claims;
+use iotmark_labels::claims::{Claims, ReportDigest};
 use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec, LabCredentials};
 use iotmark_labels::verify::TrustStore;
 use iotmark_labels::SignedLabel;
@@ -58,7 +58,16 @@ pub fn realistic_claims(issued: Date) -> Claims {
         support_end: issued + Duration::days(5 * 365),
         disclosure_contact: "https://acme-connected.example/security/report".into(),
         schemes: scope(&["uk-psti"]),
-        report_sha256: iotmark_labels::report_digest(b"{\"verdict\":\"conformant\"}"),
+        report_sha256: ReportDigest::compact(b"{\"verdict\":\"conformant\"}"),
+    }
+}
+
+/// The same label in the first claims format (full report hash), as labels
+/// issued before the compact format carry it.
+pub fn realistic_claims_v1(issued: Date) -> Claims {
+    Claims {
+        report_sha256: iotmark_labels::report_digest(b"{\"verdict\":\"conformant\"}").into(),
+        ..realistic_claims(issued)
     }
 }
 

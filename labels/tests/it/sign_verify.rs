@@ -376,3 +376,17 @@ fn claims_are_what_was_signed() {
     let v = verify_label(&label, &pki.trust(), today());
     assert_eq!(v.claims, Some(claims));
 }
+
+#[test]
+fn format_1_labels_still_verify() {
+    let pki = Pki::new();
+    let claims = crate::kit::realistic_claims_v1(today());
+    assert_eq!(claims.format(), iotmark_labels::claims::ClaimsFormat::V1);
+    let label = pki.sign(&claims);
+    let url = qr::label_url(&label, DEFAULT_BASE_URL).unwrap();
+    for input in [LabelInput::Url(url), LabelInput::Cose(label.into_bytes())] {
+        let v = verify(&input, &pki.trust(), today());
+        assert_eq!(v.status, LabelStatus::Valid, "{}", v.reason);
+        assert_eq!(v.claims.as_ref(), Some(&claims));
+    }
+}

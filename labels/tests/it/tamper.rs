@@ -188,11 +188,12 @@ fn detached(genuine: &[u8]) -> Vec<u8> {
 
 /// The serial (key 1) re-encoded with a 2-byte argument where 1 byte fits.
 fn non_canonical_claims(payload: &[u8]) -> Vec<u8> {
-    // payload: map head, 0x01, then the serial 100042 = 0x1a 00 01 86 ca.
-    assert_eq!(&payload[1..3], &[0x01, 0x1a]);
-    let mut out = payload[..2].to_vec();
+    // payload: map head, the format version {0: 2}, then key 1 and the
+    // serial 100042 = 0x1a 00 01 86 ca.
+    assert_eq!(&payload[1..5], &[0x00, 0x02, 0x01, 0x1a]);
+    let mut out = payload[..4].to_vec();
     out.extend_from_slice(&[0x1b, 0, 0, 0, 0]);
-    out.extend_from_slice(&payload[3..]);
+    out.extend_from_slice(&payload[5..]);
     out
 }
 
