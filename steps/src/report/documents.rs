@@ -320,12 +320,14 @@ pub fn cra_fields(r: &Report) -> Vec<Field> {
         field(
             "privacy_notice",
             "Privacy notice",
-            d.and_then(|d| d.ixit.privacy_notice_url.clone()),
+            d.and_then(|d| d.ixit.privacy_notice_url.clone())
+                .or_else(|| Some("Not declared".to_string())),
         ),
         field(
             "secure_setup",
             "Secure installation and set-up guidance",
-            d.and_then(|d| d.ixit.secure_setup_url.clone()),
+            d.and_then(|d| d.ixit.secure_setup_url.clone())
+                .or_else(|| Some("Not declared".to_string())),
         ),
     ]
 }
