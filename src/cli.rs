@@ -140,6 +140,10 @@ pub struct IssueArgs {
     /// Base of the verification URL in the QR code (QR alphanumeric characters only).
     #[arg(long, default_value = iotmark_labels::qr::DEFAULT_BASE_URL)]
     pub base_url: String,
+    /// Put the GS1 Digital Link form (HOST/01/<GTIN>?L=<digits>) in the QR
+    /// code instead of BASE_URL<digits>; the product must have a GTIN.
+    #[arg(long)]
+    pub digital_link: bool,
     /// Label serial number (default: the next serial the registry assigns).
     #[arg(long)]
     pub serial: Option<u64>,

@@ -112,14 +112,24 @@ fn conformant_run_yields_a_label_that_verifies_every_way() {
         .bytes()
         .all(|b| b.is_ascii_digit()));
     assert_eq!(issued["url"], url);
-    // The good-camera label (56-character disclosure URL, GTIN, 32-byte report
-    // hash) measures version 12 at ECC level M with the default base URL.
+    // The good-camera label (compact claims: GTIN, 54-character disclosure
+    // URL, 16-byte report hash prefix) fits version 11 at ECC level M with
+    // the default base URL.
     let version = issued["qr_version"].as_u64().unwrap();
-    assert!(version <= 12, "QR version {version}");
+    assert_eq!(version, 11, "QR version");
+    // Its GS1 Digital Link form names the GTIN and verifies as well.
+    let link = issued["digital_link_url"].as_str().unwrap();
+    assert!(
+        link.starts_with("HTTPS://IOTMARK.EXAMPLE/01/05012345678900?L="),
+        "{link}"
+    );
+    let v = verify(&lab, link, &[]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
 
     let report_bytes = std::fs::read(work.path().join("run/report.json")).unwrap();
     use sha2::Digest;
-    let digest = hex::encode(sha2::Sha256::digest(&report_bytes));
+    // Compact labels carry the first 16 bytes of the report's SHA-256.
+    let digest = hex::encode(&sha2::Sha256::digest(&report_bytes)[..16]);
 
     for input in [
         label_dir.join("label.cose").display().to_string(),

@@ -489,7 +489,7 @@ fn check_text(field: &'static str, value: &str, max: u64) -> Result<(), ClaimsEr
 
 /// GS1 GTIN check: 8, 12, 13 or 14 digits, the last being the mod-10 check digit
 /// (weights 3,1,3,… from the digit before it, leftwards).
-fn check_gtin(gtin: &str) -> Result<(), ClaimsError> {
+pub(crate) fn check_gtin(gtin: &str) -> Result<(), ClaimsError> {
     let invalid = |reason: String| ClaimsError::InvalidField {
         field: "gtin",
         reason,
@@ -539,6 +539,12 @@ fn check_contact(contact: &str) -> Result<(), ClaimsError> {
     } else {
         Err(invalid("must be an https: or mailto: URI"))
     }
+}
+
+/// A GTIN in its 14-digit form (GTIN-8, -12 and -13 padded with leading
+/// zeros), as GS1 Digital Link URIs and AI (01) carry it.
+pub fn gtin14(gtin: &str) -> String {
+    format!("{gtin:0>14}")
 }
 
 fn days_since_epoch(date: Date) -> i64 {

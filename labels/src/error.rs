@@ -402,6 +402,13 @@ pub enum UrlError {
         /// `len % 17`.
         remainder: usize,
     },
+    /// A GS1 Digital Link label URL (`…/01/<GTIN>?L=<digits>`) whose path
+    /// holds no usable GTIN.
+    #[error("GS1 Digital Link: {reason}")]
+    DigitalLink {
+        /// What was wrong with the path.
+        reason: String,
+    },
     /// A chunk's value does not fit its byte count.
     #[error("digit group {index} ({digits}) is too large for {bytes} bytes")]
     ChunkOverflow {

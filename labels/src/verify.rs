@@ -26,7 +26,7 @@ use serde::{Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-use crate::claims::Claims;
+use crate::claims::{gtin14, Claims};
 use crate::cose::{SignedLabel, MAX_LABEL_BYTES};
 use crate::error::{FormatError, LabelError};
 use crate::pki::{files, LabCertificate, TrustAnchor};
@@ -372,13 +372,43 @@ pub fn verify_with_status(
                 max: MAX_LABEL_BYTES,
             }))
         }
-        LabelInput::Cose(bytes) => SignedLabel::from_bytes(bytes.clone()),
-        LabelInput::Url(url) => qr::label_from_url(url),
-        LabelInput::Image(path) => qr::decode_image(path).and_then(|url| qr::label_from_url(&url)),
+        LabelInput::Cose(bytes) => SignedLabel::from_bytes(bytes.clone()).map(|l| (l, None)),
+        LabelInput::Url(url) => label_from_url(url),
+        LabelInput::Image(path) => qr::decode_image(path).and_then(|url| label_from_url(&url)),
     };
     match label {
-        Ok(label) => verify_label_with_status(&label, trust, at, status),
+        Ok((label, link_gtin)) => check_link_gtin(
+            verify_label_with_status(&label, trust, at, status),
+            link_gtin.as_deref(),
+        ),
         Err(e) => Verification::invalid(e.to_string()),
+    }
+}
+
+/// The label in a URL of either form, and the GTIN a Digital Link names.
+fn label_from_url(url: &str) -> Result<(SignedLabel, Option<String>), LabelError> {
+    let parsed = qr::parse_label_url(url)?;
+    let label = SignedLabel::from_bytes(qr::decode_digits(parsed.digits)?)?;
+    Ok((label, parsed.gtin))
+}
+
+/// A Digital Link names a product in its path; a genuine label pasted into
+/// the link of another product is not that product's label.
+fn check_link_gtin(v: Verification, link_gtin: Option<&str>) -> Verification {
+    let (Some(named), Some(claims)) = (link_gtin, &v.claims) else {
+        return v;
+    };
+    let signed = claims.gtin.as_deref().map(gtin14);
+    if signed.as_deref() == Some(named) {
+        return v;
+    }
+    Verification {
+        status: LabelStatus::Invalid,
+        reason: format!(
+            "the GS1 Digital Link names GTIN {named}, but the label is signed for {}",
+            signed.map_or_else(|| "no GTIN".to_owned(), |g| format!("GTIN {g}"))
+        ),
+        ..v
     }
 }
 

@@ -71,6 +71,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         cert: lab_cert.clone(),
         out: label_dir.clone(),
         base_url: iotmark_labels::qr::DEFAULT_BASE_URL.to_string(),
+        digital_link: false,
         serial: None,
         registry: None,
         format: Format::Text,

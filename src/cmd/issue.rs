@@ -18,7 +18,11 @@ use crate::Exit;
 #[derive(Debug, Serialize)]
 pub struct IssuedLabel {
     pub serial: u64,
+    /// What the QR code holds (`label.url`).
     pub url: String,
+    /// The GS1 Digital Link form, when the label carries a GTIN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digital_link_url: Option<String>,
     pub qr_version: u8,
     pub kid: String,
     pub lab: String,
@@ -100,7 +104,21 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
         report_sha256: ReportDigest::compact(&bytes),
     })?;
     let (serial, label, claims) = (recorded.serial, recorded.label, recorded.claims);
-    let url = qr::label_url(&label, &args.base_url)?;
+    let digital_link_url = match claims.gtin {
+        Some(_) => Some(qr::digital_link_url(
+            &label,
+            &qr::origin_of(&args.base_url)?,
+        )?),
+        None => None,
+    };
+    let url = match (&digital_link_url, args.digital_link) {
+        (Some(link), true) => link.clone(),
+        (None, true) => anyhow::bail!(
+            "--digital-link: {} declares no GTIN, so the label has no GS1 Digital Link form",
+            args.report.display()
+        ),
+        (_, false) => qr::label_url(&label, &args.base_url)?,
+    };
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let write = |name: &str, data: &[u8]| -> anyhow::Result<PathBuf> {
@@ -124,6 +142,7 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
         lab: signer.certificate().name().to_string(),
         bytes: label.as_bytes().len(),
         url,
+        digital_link_url,
         claims,
         registry: registry_file,
         leaf_index: recorded.leaf_index,

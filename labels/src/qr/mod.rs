@@ -7,6 +7,13 @@
 //! numeric mode. Scheme and host are case-insensitive, so browsers open it as
 //! usual; the server must route the upper-case path prefix.
 //!
+//! When the product has a GTIN, the label can also travel as a GS1 Digital
+//! Link URI: `HTTPS://IOTMARK.EXAMPLE/01/<GTIN-14>?L=<digits>` — the GTIN as
+//! the primary key (AI 01) in the path and the signed bytes as a non-GS1
+//! query attribute, so GS1 resolvers and retail scanners see the product and
+//! iotmark sees the label. [`parse_label_url`] reads both forms; verification
+//! then requires the label to be signed for the GTIN the path names.
+//!
 //! Codes use error-correction level M (15 % of codewords recoverable — scuffed
 //! boxes and shop lighting) and the smallest version that fits.
 
@@ -18,16 +25,21 @@ use std::path::Path;
 use qrcode::bits::Bits;
 use qrcode::render::{svg, unicode};
 use qrcode::types::QrError;
-use qrcode::{Color, EcLevel, QrCode, Version};
+use qrcode::{Color, QrCode, Version};
 
 pub use digits::{decode_digits, encode_digits};
+pub use qrcode::EcLevel;
 pub use scan::{decode_image, decode_image_bytes, MAX_IMAGE_DIMENSION, MAX_IMAGE_FILE_BYTES};
 
+use crate::claims::{check_gtin, gtin14, Claims};
 use crate::cose::{SignedLabel, MAX_LABEL_BYTES};
 use crate::error::{LabelError, UrlError};
 
 /// Base URL used when a lab does not configure its own.
 pub const DEFAULT_BASE_URL: &str = "HTTPS://IOTMARK.EXAMPLE/L/";
+
+/// The query key holding the signed digits in the GS1 Digital Link form.
+pub const DIGITAL_LINK_KEY: &str = "L";
 
 /// Error-correction level for every label code.
 pub const EC_LEVEL: EcLevel = EcLevel::M;
@@ -80,10 +92,57 @@ pub fn label_url(label: &SignedLabel, base: &str) -> Result<String, LabelError> 
     Ok(url)
 }
 
-/// Extracts the digits from a label URL: the last path segment, after dropping
-/// any query or fragment and one trailing `/`. Accepts any base and either case
-/// of scheme and host.
-pub fn digits_from_url(url: &str) -> Result<&str, UrlError> {
+/// The scheme and host of a base URL, ending in `/`: the stem under which the
+/// GS1 Digital Link form puts its `01/<GTIN>` path.
+pub fn origin_of(base: &str) -> Result<String, LabelError> {
+    let base = check_base_url(base)?;
+    let scheme_len = base.find("//").map_or(0, |i| i + 2);
+    let host_end = base
+        .get(scheme_len..)
+        .and_then(|rest| rest.find('/'))
+        .map_or(base.len(), |i| scheme_len + i);
+    Ok(format!("{}/", base.get(..host_end).unwrap_or(&base)))
+}
+
+/// The GS1 Digital Link form of a label's URL, under `stem` (checked like a
+/// base URL): `<stem>01/<GTIN-14>?L=<digits>`. The GTIN is the one the label
+/// is signed for; a label without one has no Digital Link form.
+pub fn digital_link_url(label: &SignedLabel, stem: &str) -> Result<String, LabelError> {
+    let stem = check_base_url(stem)?;
+    let claims = Claims::from_cbor(label.payload())?;
+    let gtin = claims.gtin.ok_or_else(|| {
+        LabelError::invalid(
+            "label",
+            "carries no GTIN, so it has no GS1 Digital Link form",
+        )
+    })?;
+    Ok(format!(
+        "{stem}01/{}?{DIGITAL_LINK_KEY}={}",
+        gtin14(&gtin),
+        encode_digits(label.as_bytes())
+    ))
+}
+
+/// A label URL taken apart (not yet verified).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelUrl<'a> {
+    /// The signed label's bytes as decimal digits.
+    pub digits: &'a str,
+    /// For the GS1 Digital Link form, the GTIN (14 digits, check digit
+    /// checked) that its `/01/` path names. A label read from such a URL is
+    /// genuine only if it is signed for this GTIN.
+    pub gtin: Option<String>,
+}
+
+/// Parses either form of label URL. Scheme and host in either case; any
+/// base path.
+///
+/// - GS1 Digital Link: a query parameter `L` (either case) holds the digits,
+///   and the path must hold a GTIN primary key `…/01/<GTIN>`; other query
+///   parameters and a fragment are ignored.
+/// - Otherwise the digits are the last path segment, after dropping any query
+///   or fragment and one trailing `/`.
+pub fn parse_label_url(url: &str) -> Result<LabelUrl<'_>, UrlError> {
     let url = url.trim();
     let scheme_len = if starts_with_ignore_case(url, "https://") {
         "https://".len()
@@ -93,11 +152,58 @@ pub fn digits_from_url(url: &str) -> Result<&str, UrlError> {
         return Err(UrlError::NotHttp);
     };
     let rest = url.get(scheme_len..).unwrap_or_default();
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let rest = rest.split('#').next().unwrap_or_default();
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let link_digits = query.and_then(|q| {
+        q.split('&').find_map(|pair| {
+            pair.split_once('=')
+                .filter(|(k, _)| k.eq_ignore_ascii_case(DIGITAL_LINK_KEY))
+                .map(|(_, v)| v)
+        })
+    });
+    if let Some(digits) = link_digits {
+        return Ok(LabelUrl {
+            digits: check_digits(digits)?,
+            gtin: Some(digital_link_gtin(path)?),
+        });
+    }
+    let path = path.strip_suffix('/').unwrap_or(path);
     // The digits must be in the path, not the host.
-    let (_, path) = rest.split_once('/').ok_or(UrlError::NoDigits)?;
+    let (_, path) = path.split_once('/').ok_or(UrlError::NoDigits)?;
     let segment = path.rsplit('/').next().unwrap_or_default();
+    Ok(LabelUrl {
+        digits: check_digits(segment)?,
+        gtin: None,
+    })
+}
+
+/// The GTIN primary key in a Digital Link path (`host/…/01/<GTIN>[/qualifiers]`):
+/// the last `01` segment followed by digits.
+fn digital_link_gtin(host_and_path: &str) -> Result<String, UrlError> {
+    let fail = |reason: String| UrlError::DigitalLink { reason };
+    let (_, path) = host_and_path
+        .split_once('/')
+        .ok_or_else(|| fail("no path, so no /01/<GTIN>".to_owned()))?;
+    let segments: Vec<&str> = path.split('/').collect();
+    let gtin = segments
+        .windows(2)
+        .rev()
+        .find_map(|w| match w {
+            ["01", g] if !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()) => Some(*g),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            fail("the query has an L= label but the path has no /01/<GTIN>".to_owned())
+        })?;
+    check_gtin(gtin).map_err(|e| fail(e.to_string()))?;
+    Ok(gtin14(gtin))
+}
+
+/// Checks a run of label digits: present, digits only, not over the cap.
+fn check_digits(segment: &str) -> Result<&str, UrlError> {
     if segment.is_empty() {
         return Err(UrlError::NoDigits);
     }
@@ -113,6 +219,11 @@ pub fn digits_from_url(url: &str) -> Result<&str, UrlError> {
         });
     }
     Ok(segment)
+}
+
+/// Extracts the digits from a label URL of either form (see [`parse_label_url`]).
+pub fn digits_from_url(url: &str) -> Result<&str, UrlError> {
+    parse_label_url(url).map(|u| u.digits)
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
@@ -137,29 +248,38 @@ fn split_url(url: &str) -> (&str, &str) {
     url.split_at(digits_start)
 }
 
-fn push_segments(bits: &mut Bits, url: &str) -> Result<(), QrError> {
+/// The label digits always go in one numeric segment. A prefix of QR
+/// alphanumeric characters is one alphanumeric segment; any other prefix (a
+/// lower-case URL, the `?L=` of the Digital Link form) is split into segments
+/// by qrcode's optimiser.
+fn push_segments(bits: &mut Bits, url: &str, ec: EcLevel) -> Result<(), QrError> {
     let (prefix, digits) = split_url(url);
     if !prefix.is_empty() {
         if prefix.chars().all(is_qr_alphanumeric) {
             bits.push_alphanumeric_data(prefix.as_bytes())?;
         } else {
-            bits.push_byte_data(prefix.as_bytes())?;
+            bits.push_optimal_data(prefix.as_bytes())?;
         }
     }
     if !digits.is_empty() {
         bits.push_numeric_data(digits.as_bytes())?;
     }
-    bits.push_terminator(EC_LEVEL)
+    bits.push_terminator(ec)
 }
 
-/// Builds the code with explicit segments (alphanumeric prefix, numeric digits)
-/// in the smallest version that holds them at level M.
+/// Builds the code at level M (see [`build_code_at`]).
 fn build_code(url: &str) -> Result<QrCode, LabelError> {
+    build_code_at(url, EC_LEVEL)
+}
+
+/// Builds the code with explicit segments (alphanumeric prefix, numeric
+/// digits) in the smallest version that holds them at level `ec`.
+fn build_code_at(url: &str, ec: EcLevel) -> Result<QrCode, LabelError> {
     for v in 1..=40 {
         let mut bits = Bits::new(Version::Normal(v));
-        match push_segments(&mut bits, url) {
+        match push_segments(&mut bits, url, ec) {
             Ok(()) => {
-                return QrCode::with_bits(bits, EC_LEVEL).map_err(|e| LabelError::QrEncode {
+                return QrCode::with_bits(bits, ec).map_err(|e| LabelError::QrEncode {
                     reason: e.to_string(),
                 })
             }
@@ -173,15 +293,25 @@ fn build_code(url: &str) -> Result<QrCode, LabelError> {
     }
     Err(LabelError::QrEncode {
         reason: format!(
-            "{} characters do not fit a version-40 code at level M",
+            "{} characters do not fit a version-40 code at level {ec:?}",
             url.len()
         ),
     })
 }
 
-/// The QR version (1..=40) the encoder chooses for this URL.
+/// The QR version (1..=40) the encoder chooses for this URL at level M.
 pub fn qr_version(url: &str) -> Result<u8, LabelError> {
-    match build_code(url)?.version() {
+    qr_version_at(url, EC_LEVEL)
+}
+
+/// Modules on a side of a code of this version (without the quiet zone).
+pub fn modules_per_side(version: u8) -> u32 {
+    17 + 4 * u32::from(version)
+}
+
+/// The QR version (1..=40) the encoder chooses for this URL at level `ec`.
+pub fn qr_version_at(url: &str, ec: EcLevel) -> Result<u8, LabelError> {
+    match build_code_at(url, ec)?.version() {
         Version::Normal(v) | Version::Micro(v) => {
             u8::try_from(v).map_err(|_| LabelError::QrEncode {
                 reason: format!("unexpected version {v}"),

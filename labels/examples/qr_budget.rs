@@ -1,0 +1,68 @@
+//! Prints the QR budget of the reference label: its size in both claims
+//! formats and both URL forms, and the QR version and module count at every
+//! error-correction level.
+//!
+//! ```text
+//! cargo run -p iotmark-labels --example qr_budget
+//! ```
+
+use iotmark_labels::claims::{Claims, ReportDigest};
+use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec};
+use iotmark_labels::qr::{self, EcLevel, DEFAULT_BASE_URL};
+use time::Duration;
+
+fn main() -> Result<(), iotmark_labels::LabelError> {
+    let authority = AuthorityCredentials::generate(&CertificateSpec::authority("Example Body"))?;
+    let lab = authority.issue_lab(&CertificateSpec::lab(
+        "Example Lab",
+        &["uk-psti".to_owned()],
+    ))?;
+    let signer = lab.signer()?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let report = b"{\"verdict\":\"conformant\"}";
+    // The reference label: a camera with a GTIN, a 46-character disclosure
+    // URL and a six-digit serial.
+    let compact = Claims {
+        serial: 100_042,
+        issued: today,
+        manufacturer: "Acme Connected Devices Ltd".into(),
+        model: "AC-CAM-200".into(),
+        firmware: "2.4.1".into(),
+        gtin: Some("5012345678900".into()),
+        support_end: today + Duration::days(5 * 365),
+        disclosure_contact: "https://acme-connected.example/security/report".into(),
+        schemes: vec!["uk-psti".into()],
+        report_sha256: ReportDigest::compact(report),
+    };
+    let v1 = Claims {
+        report_sha256: iotmark_labels::report_digest(report).into(),
+        ..compact.clone()
+    };
+    println!("| claims | URL form | label bytes | URL chars | ECC L | ECC M | ECC Q | ECC H |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, claims) in [("format 1", &v1), ("compact", &compact)] {
+        let label = signer.sign(claims)?;
+        let forms = [
+            ("path", qr::label_url(&label, DEFAULT_BASE_URL)?),
+            (
+                "GS1 Digital Link",
+                qr::digital_link_url(&label, &qr::origin_of(DEFAULT_BASE_URL)?)?,
+            ),
+        ];
+        for (form, url) in forms {
+            let mut cells = Vec::new();
+            for ec in [EcLevel::L, EcLevel::M, EcLevel::Q, EcLevel::H] {
+                let v = qr::qr_version_at(&url, ec)?;
+                let m = qr::modules_per_side(v);
+                cells.push(format!("v{v} ({m}×{m})"));
+            }
+            println!(
+                "| {name} | {form} | {} | {} | {} |",
+                label.as_bytes().len(),
+                url.len(),
+                cells.join(" | ")
+            );
+        }
+    }
+    Ok(())
+}
