@@ -153,7 +153,9 @@ pub struct TestImage {
     pub signature_length: u32,
 }
 
-/// Cross-references between the new tables and the rest of the IXIT.
+/// Cross-references between the new tables. An endpoint on an interface the
+/// profile does not declare is not refused here: the test cases that use it
+/// are INCONCLUSIVE and say why.
 pub fn cross_check(ixit: &Ixit) -> Vec<ProfileIssue> {
     let mut issues = Vec::new();
     let mut push = |path: String, message: String| issues.push(ProfileIssue { path, message });
@@ -163,12 +165,6 @@ pub fn cross_check(ixit: &Ixit) -> Vec<ProfileIssue> {
             push(
                 format!("/ixit/api_endpoints/{i}/id"),
                 format!("endpoint id {:?} is used twice", e.id),
-            );
-        }
-        if !ixit.interfaces.iter().any(|f| f.name == e.interface) {
-            push(
-                format!("/ixit/api_endpoints/{i}/interface"),
-                format!("no interface named {:?} in /ixit/interfaces", e.interface),
             );
         }
     }
