@@ -154,6 +154,7 @@ th{background:#eee}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2r
 .counts span{display:inline-block;padding:.2rem .6rem;margin-right:.4rem;border:1px solid #999}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}pre{white-space:pre-wrap;word-break:break-all;margin:.2rem 0;background:#f6f6f6;padding:.3rem}
 .ev{font-size:.85rem}.muted{color:#555}
+#verdict-table td:nth-child(-n+3),#verdict-table td:nth-child(6){white-space:nowrap}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}tr,.evcase{break-inside:avoid}a{color:#000;text-decoration:none}
 .pass,.fail,.inc,.na,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 @page{size:A4;margin:15mm}
