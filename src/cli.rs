@@ -114,7 +114,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
     /// Sign the report folder with this lab key (with --lab-cert): writes OUT/report.seal.
-    #[arg(long, requires = "lab_cert")]
+    /// Not with --units: sign each unit's folder with `iotmark report sign`.
+    #[arg(long, requires = "lab_cert", conflicts_with = "units")]
     pub lab_key: Option<PathBuf>,
     /// The lab certificate for --lab-key.
     #[arg(long, requires = "lab_key")]
@@ -144,6 +145,9 @@ pub struct IssueArgs {
     /// code instead of BASE_URL<digits>; the product must have a GTIN.
     #[arg(long)]
     pub digital_link: bool,
+    /// Environment variable holding the passphrase of an encrypted --key.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
     /// Label serial number (default: the next serial the registry assigns).
     #[arg(long)]
     pub serial: Option<u64>,
@@ -203,6 +207,9 @@ pub struct RevokeArgs {
     /// Days until the next status list is due.
     #[arg(long, default_value_t = 7)]
     pub next_update_days: u32,
+    /// Environment variable holding the passphrase of an encrypted --key.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -262,6 +269,10 @@ pub enum KeysCommand {
         name: String,
         #[arg(long)]
         out: PathBuf,
+        /// Encrypt authority.key (PKCS#8, scrypt + AES-256-CBC) with the
+        /// passphrase in this environment variable.
+        #[arg(long, value_name = "VAR")]
+        passphrase_env: Option<String>,
     },
     /// Create a lab certificate signed by the authority: DIR2/lab.pem and DIR2/lab.key.
     InitLab {
@@ -279,6 +290,14 @@ pub enum KeysCommand {
         scope: Vec<String>,
         #[arg(long)]
         out: PathBuf,
+        /// Encrypt lab.key with the passphrase in this environment variable
+        /// (also used for an encrypted authority.key unless
+        /// --authority-passphrase-env says otherwise).
+        #[arg(long, value_name = "VAR")]
+        passphrase_env: Option<String>,
+        /// Environment variable holding the passphrase of an encrypted authority.key.
+        #[arg(long, value_name = "VAR")]
+        authority_passphrase_env: Option<String>,
     },
     /// Sign a trust list naming the accredited labs: FILE (a COSE_Sign1).
     TrustList {
@@ -293,6 +312,9 @@ pub enum KeysCommand {
         next_update_days: u32,
         #[arg(long)]
         out: PathBuf,
+        /// Environment variable holding the passphrase of an encrypted authority.key.
+        #[arg(long, value_name = "VAR")]
+        passphrase_env: Option<String>,
     },
 }
 
