@@ -698,3 +698,189 @@ fn readable_private_keys_are_refused() {
         r.stderr
     );
 }
+
+/// `iotmark ARGS` with extra environment variables (passphrases).
+fn iotmark_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(args).env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+#[test]
+fn passphrase_protected_keys_issue_and_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let p = |s: &str| root.join(s).display().to_string();
+    let env = [
+        ("IOTMARK_TEST_AUTHORITY_PASS", "authority passphrase 1"),
+        ("IOTMARK_TEST_LAB_PASS", "lab passphrase 2"),
+        ("IOTMARK_TEST_WRONG_PASS", "not the passphrase"),
+    ];
+    let a = iotmark_env(
+        &[
+            "keys",
+            "init-authority",
+            "--name",
+            "Test Accreditation Body",
+            "--out",
+            &p("authority"),
+            "--passphrase-env",
+            "IOTMARK_TEST_AUTHORITY_PASS",
+        ],
+        &env,
+    );
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert!(
+        a.stdout.contains("encrypted with the passphrase"),
+        "{}",
+        a.stdout
+    );
+    let key = std::fs::read_to_string(root.join("authority/authority.key")).unwrap();
+    assert!(
+        key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{key}"
+    );
+
+    // The authority's key cannot be used without its passphrase.
+    let init_lab = |extra: &[&str]| {
+        let mut args = vec!["keys", "init-lab", "--authority"];
+        let authority = p("authority");
+        let out = p("lab");
+        args.push(&authority);
+        args.extend(["--name", "Test Lab One", "--scope", "uk-psti", "--out"]);
+        args.push(&out);
+        args.extend(extra);
+        iotmark_env(&args, &env)
+    };
+    let r = init_lab(&[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("the key is encrypted"), "{}", r.stderr);
+    let r = init_lab(&[
+        "--passphrase-env",
+        "IOTMARK_TEST_LAB_PASS",
+        "--authority-passphrase-env",
+        "IOTMARK_TEST_UNSET_VARIABLE",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("IOTMARK_TEST_UNSET_VARIABLE is not set"),
+        "{}",
+        r.stderr
+    );
+    let r = init_lab(&[
+        "--passphrase-env",
+        "IOTMARK_TEST_LAB_PASS",
+        "--authority-passphrase-env",
+        "IOTMARK_TEST_AUTHORITY_PASS",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lab_key = p("lab/lab.key");
+    let lab_cert = p("lab/lab.pem");
+    assert!(std::fs::read_to_string(&lab_key)
+        .unwrap()
+        .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+
+    let run = run_psti("good-camera", &root.join("run"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = p("run/report.json");
+    let issue = |out: &str, pass: Option<&str>| {
+        let out = p(out);
+        let mut args = vec![
+            "issue", "--report", &report, "--key", &lab_key, "--cert", &lab_cert, "--out", &out,
+        ];
+        if let Some(var) = pass {
+            args.extend(["--passphrase-env", var]);
+        }
+        iotmark_env(&args, &env)
+    };
+    let r = issue("label-none", None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--passphrase-env"), "{}", r.stderr);
+    let r = issue("label-wrong", Some("IOTMARK_TEST_WRONG_PASS"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("wrong passphrase"), "{}", r.stderr);
+    assert!(r.stderr.contains("lab.key"), "names the file: {}", r.stderr);
+    let r = issue("label", Some("IOTMARK_TEST_LAB_PASS"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let registry = p("lab/registry.db");
+    let revoke = |pass: &str| {
+        iotmark_env(
+            &[
+                "revoke",
+                "--registry",
+                &registry,
+                "--serial",
+                "1",
+                "--key",
+                &lab_key,
+                "--cert",
+                &lab_cert,
+                "--reason",
+                "test",
+                "--passphrase-env",
+                pass,
+            ],
+            &env,
+        )
+    };
+    let r = revoke("IOTMARK_TEST_WRONG_PASS");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = revoke("IOTMARK_TEST_LAB_PASS");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // openssl reads the encrypted key, and it is the certificate's key.
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("openssl is not installed; skipping the interoperability check");
+        return;
+    }
+    let from_key = std::process::Command::new("openssl")
+        .args([
+            "pkey",
+            "-in",
+            &lab_key,
+            "-passin",
+            "env:IOTMARK_TEST_LAB_PASS",
+            "-pubout",
+        ])
+        .env("IOTMARK_TEST_LAB_PASS", "lab passphrase 2")
+        .output()
+        .unwrap();
+    assert!(
+        from_key.status.success(),
+        "openssl pkey: {}",
+        String::from_utf8_lossy(&from_key.stderr)
+    );
+    let from_cert = std::process::Command::new("openssl")
+        .args(["x509", "-in", &lab_cert, "-noout", "-pubkey"])
+        .output()
+        .unwrap();
+    assert!(from_cert.status.success());
+    assert_eq!(from_key.stdout, from_cert.stdout);
+    let wrong = std::process::Command::new("openssl")
+        .args([
+            "pkey",
+            "-in",
+            &lab_key,
+            "-passin",
+            "pass:not the passphrase",
+            "-noout",
+        ])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+}

@@ -235,7 +235,16 @@ impl LabelSigner {
 
     /// Loads a PKCS#8 PEM key and a PEM certificate (the `issue --key K --cert C` pair).
     pub fn from_files(key_path: &Path, cert_path: &Path) -> Result<Self, LabelError> {
-        let key = pki::load_signing_key(key_path)?;
+        Self::from_files_with(key_path, cert_path, None)
+    }
+
+    /// As [`LabelSigner::from_files`], decrypting an encrypted key with `passphrase`.
+    pub fn from_files_with(
+        key_path: &Path,
+        cert_path: &Path,
+        passphrase: Option<&pki::Passphrase>,
+    ) -> Result<Self, LabelError> {
+        let key = pki::load_signing_key_with(key_path, passphrase)?;
         let certificate = LabCertificate::from_pem_file(cert_path)?;
         Self::new(key, certificate)
     }

@@ -72,6 +72,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         out: label_dir.clone(),
         base_url: iotmark_labels::qr::DEFAULT_BASE_URL.to_string(),
         digital_link: false,
+        passphrase_env: None,
         serial: None,
         registry: None,
         format: Format::Text,

@@ -76,7 +76,9 @@ pub fn issue_label(args: &IssueArgs) -> anyhow::Result<Result<IssuedLabel, Vec<S
         why.extend(blockers(&report));
         return Ok(Err(why));
     }
-    let signer = LabelSigner::from_files(&args.key, &args.cert)?;
+    let passphrase =
+        super::keys::passphrase_from_env("--passphrase-env", args.passphrase_env.as_deref())?;
+    let signer = LabelSigner::from_files_with(&args.key, &args.cert, passphrase.as_ref())?;
     let schemes = vec![report.scheme.clone()];
     if let Err(e) = signer.certificate().check_scope(&schemes) {
         return Ok(Err(vec![format!(

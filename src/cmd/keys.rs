@@ -1,16 +1,46 @@
 //! `iotmark keys`: the accreditation authority and lab credentials.
 
+use anyhow::Context;
+use iotmark_labels::pki::Passphrase;
+
 use crate::cli::KeysCommand;
 use crate::Exit;
 
+/// The passphrase in the environment variable a `--…-passphrase-env VAR`
+/// option names. An unset or empty variable is a usage error naming both.
+pub fn passphrase_from_env(option: &str, var: Option<&str>) -> anyhow::Result<Option<Passphrase>> {
+    let Some(var) = var else {
+        return Ok(None);
+    };
+    let text = std::env::var(var).with_context(|| {
+        format!("{option} {var}: the environment variable {var} is not set (or not UTF-8)")
+    })?;
+    let passphrase = Passphrase::new(text)
+        .with_context(|| format!("{option} {var}: the environment variable {var} is empty"))?;
+    Ok(Some(passphrase))
+}
+
+fn protection(passphrase: &Option<Passphrase>) -> &'static str {
+    match passphrase {
+        Some(_) => "mode 0600, encrypted with the passphrase",
+        None => "mode 0600, not encrypted",
+    }
+}
+
 pub fn keys(cmd: KeysCommand) -> anyhow::Result<Exit> {
     match cmd {
-        KeysCommand::InitAuthority { name, out } => {
-            let cert = iotmark_labels::pki::init_authority(&name, &out)?;
+        KeysCommand::InitAuthority {
+            name,
+            out,
+            passphrase_env,
+        } => {
+            let passphrase = passphrase_from_env("--passphrase-env", passphrase_env.as_deref())?;
+            let cert = iotmark_labels::pki::init_authority_with(&name, &out, passphrase.as_ref())?;
             println!("authority certificate {}", cert.display());
             println!(
-                "authority key         {} (mode 0600)",
-                out.join("authority.key").display()
+                "authority key         {} ({})",
+                out.join("authority.key").display(),
+                protection(&passphrase)
             );
         }
         KeysCommand::InitLab {
@@ -18,16 +48,31 @@ pub fn keys(cmd: KeysCommand) -> anyhow::Result<Exit> {
             name,
             scope,
             out,
+            passphrase_env,
+            authority_passphrase_env,
         } => {
-            let cert = iotmark_labels::pki::init_lab(&authority, &name, &scope, &out)?;
+            let passphrase = passphrase_from_env("--passphrase-env", passphrase_env.as_deref())?;
+            let authority_passphrase = match &authority_passphrase_env {
+                Some(var) => passphrase_from_env("--authority-passphrase-env", Some(var))?,
+                None => passphrase.clone(),
+            };
+            let cert = iotmark_labels::pki::init_lab_with(
+                &authority,
+                authority_passphrase.as_ref(),
+                &name,
+                &scope,
+                &out,
+                passphrase.as_ref(),
+            )?;
             println!(
                 "lab certificate {} (scope: {})",
                 cert.display(),
                 scope.join(", ")
             );
             println!(
-                "lab key         {} (mode 0600)",
-                out.join("lab.key").display()
+                "lab key         {} ({})",
+                out.join("lab.key").display(),
+                protection(&passphrase)
             );
         }
         KeysCommand::TrustList {
@@ -35,10 +80,12 @@ pub fn keys(cmd: KeysCommand) -> anyhow::Result<Exit> {
             lab,
             next_update_days,
             out,
+            passphrase_env,
         } => {
             use iotmark_labels::pki::AuthorityCredentials;
             use iotmark_labels::trust_list::TrustList;
-            let credentials = AuthorityCredentials::load(&authority)?;
+            let passphrase = passphrase_from_env("--passphrase-env", passphrase_env.as_deref())?;
+            let credentials = AuthorityCredentials::load_with(&authority, passphrase.as_ref())?;
             let labs = lab
                 .iter()
                 .map(|p| iotmark_labels::LabCertificate::from_pem_file(p))

@@ -9,7 +9,9 @@ use crate::output;
 use crate::Exit;
 
 pub fn revoke(args: RevokeArgs) -> anyhow::Result<Exit> {
-    let signer = LabelSigner::from_files(&args.key, &args.cert)?;
+    let passphrase =
+        super::keys::passphrase_from_env("--passphrase-env", args.passphrase_env.as_deref())?;
+    let signer = LabelSigner::from_files_with(&args.key, &args.cert, passphrase.as_ref())?;
     if !args.registry.is_file() {
         anyhow::bail!("--registry {}: no such registry", args.registry.display());
     }

@@ -15,11 +15,11 @@
 
 mod certificate;
 pub(crate) mod files;
+mod key_file;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -28,6 +28,7 @@ use x509_cert::der::asn1::{ObjectIdentifier, Utf8StringRef};
 use x509_cert::der::Encode;
 
 pub use certificate::{LabCertificate, TrustAnchor};
+pub use key_file::{is_encrypted, Passphrase};
 
 use crate::claims::{check_scheme_name, is_forbidden_char};
 use crate::cose::LabelSigner;
@@ -60,8 +61,6 @@ pub const AUTHORITY_VALIDITY_YEARS: i32 = 10;
 /// Default validity of a lab certificate.
 pub const LAB_VALIDITY_YEARS: i32 = 3;
 
-/// Longest key file we read.
-const MAX_KEY_FILE: u64 = 16 * 1024;
 /// RFC 5280 upper bound for a common name.
 const MAX_COMMON_NAME: usize = 64;
 
@@ -193,11 +192,23 @@ pub fn generate_key() -> Result<SigningKey, LabelError> {
     Ok(SigningKey::from_bytes(&secret))
 }
 
-/// Loads an Ed25519 private key from a PKCS#8 PEM file.
-///
-/// Refuses a key that group or others can read (on unix): a lab key anyone on
-/// the machine can copy is a key anyone can forge labels with.
+/// Loads an Ed25519 private key from an unencrypted PKCS#8 PEM file (see
+/// [`load_signing_key_with`]).
 pub fn load_signing_key(path: &Path) -> Result<SigningKey, LabelError> {
+    load_signing_key_with(path, None)
+}
+
+/// Loads an Ed25519 private key from a PKCS#8 PEM file, decrypting it with
+/// `passphrase` when it is encrypted (an encrypted key without a passphrase,
+/// or with the wrong one, is an error naming the file).
+///
+/// Refuses a key that group or others can read (on unix), encrypted or not: a
+/// lab key anyone on the machine can copy is a key anyone can forge labels
+/// with, or attack offline.
+pub fn load_signing_key_with(
+    path: &Path,
+    passphrase: Option<&Passphrase>,
+) -> Result<SigningKey, LabelError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -212,31 +223,17 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, LabelError> {
             });
         }
     }
-    let text = files::read_text(path, MAX_KEY_FILE)?;
-    SigningKey::from_pkcs8_pem(&text).map_err(|e| LabelError::Key {
-        path: Some(path.to_path_buf()),
-        reason: format!("not an Ed25519 PKCS#8 PEM key: {e}"),
-    })
+    key_file::read(path, passphrase)
 }
 
-/// Writes a key as PKCS#8 PEM to a new file with mode 0600. The PEM text is
-/// zeroized when dropped.
-///
-/// Written as a version-1 PrivateKeyInfo holding only the private key (the
-/// RFC 8410 form, what `openssl genpkey` writes), not ed25519-dalek's default
-/// version 2 with the public key attached, which OpenSSL 3.0 cannot read.
-fn write_key(path: &Path, key: &SigningKey) -> Result<(), LabelError> {
-    let keypair = ed25519_dalek::pkcs8::KeypairBytes {
-        secret_key: key.to_bytes(),
-        public_key: None,
-    };
-    let pem = keypair
-        .to_pkcs8_pem(x509_cert::der::pem::LineEnding::LF)
-        .map_err(|e| LabelError::Key {
-            path: Some(path.to_path_buf()),
-            reason: format!("cannot encode key as PKCS#8: {e}"),
-        })?;
-    files::write_new(path, pem.as_bytes(), files::KEY_MODE)
+/// Writes a key as PKCS#8 PEM (encrypted under `passphrase` when given) to a
+/// new file with mode 0600; the PEM text is zeroized when dropped.
+fn write_key(
+    path: &Path,
+    key: &SigningKey,
+    passphrase: Option<&Passphrase>,
+) -> Result<(), LabelError> {
+    key_file::write(path, key, passphrase)
 }
 
 /// RFC 7093 method 1: the leftmost 160 bits of SHA-256 over the public key bits.
@@ -383,11 +380,17 @@ impl AuthorityCredentials {
         Ok(Self { key, anchor })
     }
 
-    /// Loads `authority.pem` and `authority.key` from a directory.
+    /// Loads `authority.pem` and an unencrypted `authority.key` from a directory.
     pub fn load(dir: &Path) -> Result<Self, LabelError> {
+        Self::load_with(dir, None)
+    }
+
+    /// Loads `authority.pem` and `authority.key` from a directory, decrypting
+    /// the key with `passphrase` when it is encrypted.
+    pub fn load_with(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Self, LabelError> {
         let anchor = TrustAnchor::from_pem_file(&dir.join(Self::CERT_FILE))?;
         let key_path = dir.join(Self::KEY_FILE);
-        let key = load_signing_key(&key_path)?;
+        let key = load_signing_key_with(&key_path, passphrase)?;
         Self::from_parts(key, anchor).map_err(|e| match e {
             LabelError::Key { reason, .. } => LabelError::Key {
                 path: Some(key_path),
@@ -400,9 +403,19 @@ impl AuthorityCredentials {
     /// Writes `authority.pem` (0644) and `authority.key` (0600) into `dir`,
     /// creating it if needed; refuses to overwrite. Returns the certificate path.
     pub fn write(&self, dir: &Path) -> Result<PathBuf, LabelError> {
+        self.write_with(dir, None)
+    }
+
+    /// As [`AuthorityCredentials::write`], the key encrypted under
+    /// `passphrase` when one is given.
+    pub fn write_with(
+        &self,
+        dir: &Path,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<PathBuf, LabelError> {
         let paths = files::prepare_outputs(dir, &[Self::KEY_FILE, Self::CERT_FILE])?;
         let (key_path, cert_path) = (&paths[0], &paths[1]);
-        write_key(key_path, &self.key)?;
+        write_key(key_path, &self.key, passphrase)?;
         files::write_new(cert_path, self.anchor.to_pem().as_bytes(), files::CERT_MODE)?;
         Ok(cert_path.clone())
     }
@@ -492,10 +505,17 @@ impl LabCredentials {
     /// File name of the lab key in its directory.
     pub const KEY_FILE: &'static str = "lab.key";
 
-    /// Loads `lab.pem` and `lab.key` from a directory, checking they match.
+    /// Loads `lab.pem` and an unencrypted `lab.key` from a directory,
+    /// checking they match.
     pub fn load(dir: &Path) -> Result<Self, LabelError> {
+        Self::load_with(dir, None)
+    }
+
+    /// Loads `lab.pem` and `lab.key` from a directory, decrypting the key with
+    /// `passphrase` when it is encrypted, and checking they match.
+    pub fn load_with(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Self, LabelError> {
         let certificate = LabCertificate::from_pem_file(&dir.join(Self::CERT_FILE))?;
-        let key = load_signing_key(&dir.join(Self::KEY_FILE))?;
+        let key = load_signing_key_with(&dir.join(Self::KEY_FILE), passphrase)?;
         // LabelSigner::new performs the key/certificate match check.
         LabelSigner::new(key.clone(), certificate.clone())?;
         Ok(Self { key, certificate })
@@ -504,9 +524,19 @@ impl LabCredentials {
     /// Writes `lab.pem` (0644) and `lab.key` (0600) into `dir`, creating it if
     /// needed; refuses to overwrite. Returns the certificate path.
     pub fn write(&self, dir: &Path) -> Result<PathBuf, LabelError> {
+        self.write_with(dir, None)
+    }
+
+    /// As [`LabCredentials::write`], the key encrypted under `passphrase`
+    /// when one is given.
+    pub fn write_with(
+        &self,
+        dir: &Path,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<PathBuf, LabelError> {
         let paths = files::prepare_outputs(dir, &[Self::KEY_FILE, Self::CERT_FILE])?;
         let (key_path, cert_path) = (&paths[0], &paths[1]);
-        write_key(key_path, &self.key)?;
+        write_key(key_path, &self.key, passphrase)?;
         files::write_new(
             cert_path,
             self.certificate.to_pem().as_bytes(),
@@ -530,7 +560,17 @@ impl LabCredentials {
 /// writes `out_dir/authority.pem` and `out_dir/authority.key` (0600).
 /// Returns the certificate path.
 pub fn init_authority(name: &str, out_dir: &Path) -> Result<PathBuf, LabelError> {
-    AuthorityCredentials::generate(&CertificateSpec::authority(name))?.write(out_dir)
+    init_authority_with(name, out_dir, None)
+}
+
+/// As [`init_authority`], the key encrypted under `passphrase` when given.
+pub fn init_authority_with(
+    name: &str,
+    out_dir: &Path,
+    passphrase: Option<&Passphrase>,
+) -> Result<PathBuf, LabelError> {
+    AuthorityCredentials::generate(&CertificateSpec::authority(name))?
+        .write_with(out_dir, passphrase)
 }
 
 /// `iotmark keys init-lab`: loads the authority from `authority_dir`, issues a
@@ -543,7 +583,21 @@ pub fn init_lab(
     scope: &[String],
     out_dir: &Path,
 ) -> Result<PathBuf, LabelError> {
-    let authority = AuthorityCredentials::load(authority_dir)?;
+    init_lab_with(authority_dir, None, name, scope, out_dir, None)
+}
+
+/// As [`init_lab`], reading an encrypted authority key with
+/// `authority_passphrase` and encrypting the new lab key under
+/// `lab_passphrase`, each when given.
+pub fn init_lab_with(
+    authority_dir: &Path,
+    authority_passphrase: Option<&Passphrase>,
+    name: &str,
+    scope: &[String],
+    out_dir: &Path,
+    lab_passphrase: Option<&Passphrase>,
+) -> Result<PathBuf, LabelError> {
+    let authority = AuthorityCredentials::load_with(authority_dir, authority_passphrase)?;
     let mut spec = CertificateSpec::lab(name, scope);
     let anchor_end = authority.anchor().not_after().date();
     let anchor_start = authority.anchor().not_before().date();
@@ -558,7 +612,9 @@ pub fn init_lab(
         ));
     }
     spec.not_after = spec.not_after.min(anchor_end);
-    authority.issue_lab(&spec)?.write(out_dir)
+    authority
+        .issue_lab(&spec)?
+        .write_with(out_dir, lab_passphrase)
 }
 
 #[cfg(test)]
