@@ -390,3 +390,44 @@ fn format_1_labels_still_verify() {
         assert_eq!(v.claims.as_ref(), Some(&claims));
     }
 }
+
+#[test]
+fn verify_many_gives_each_input_its_single_verdict_in_order() {
+    use iotmark_labels::verify::{verify_many, verify_with_status};
+    let pki = Pki::new();
+    let other = Pki::new();
+    let mut inputs = Vec::new();
+    for serial in 0..40u64 {
+        let claims = Claims {
+            serial,
+            ..realistic_claims(today())
+        };
+        let label = if serial % 5 == 4 {
+            other.sign(&claims)
+        } else {
+            pki.sign(&claims)
+        };
+        let mut bytes = label.as_bytes().to_vec();
+        match serial % 5 {
+            1 => inputs.push(LabelInput::Url(
+                qr::label_url(&label, DEFAULT_BASE_URL).unwrap(),
+            )),
+            2 => {
+                let n = bytes.len();
+                bytes[n - 1] ^= 1;
+                inputs.push(LabelInput::Cose(bytes));
+            }
+            3 => inputs.push(LabelInput::Url("https://x.example/l/12x".into())),
+            _ => inputs.push(LabelInput::Cose(bytes)),
+        }
+    }
+    let trust = pki.trust();
+    let many = verify_many(&inputs, &trust, today(), None);
+    assert_eq!(many.len(), inputs.len());
+    for (input, v) in inputs.iter().zip(&many) {
+        assert_eq!(*v, verify_with_status(input, &trust, today(), None));
+    }
+    let valid = many.iter().filter(|v| v.is_valid()).count();
+    assert_eq!(valid, 16);
+    assert!(verify_many(&[], &trust, today(), None).is_empty());
+}
