@@ -161,7 +161,13 @@ pub struct IssueArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// A label.cose file, a label URL, or a PNG/JPEG photo of the QR code.
-    pub input: String,
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    pub input: Option<String>,
+    /// Verify many labels: a file of label URLs or paths (one per line) or a
+    /// folder of .cose/.png/.jpg files. One JSON line per label, then a summary
+    /// line; exit 0 only if every label is valid.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub batch: Option<PathBuf>,
     /// The accreditation authority's certificate.
     #[arg(long)]
     pub trust_anchor: PathBuf,

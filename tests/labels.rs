@@ -884,3 +884,96 @@ fn passphrase_protected_keys_issue_and_revoke() {
         .unwrap();
     assert!(!wrong.status.success());
 }
+
+#[test]
+fn verify_batch_from_a_folder_and_a_list_of_urls() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let run = run_psti("good-camera", &work.path().join("run"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let label_dir = work.path().join("label");
+    let issued = issue(&lab, &work.path().join("run/report.json"), &label_dir);
+    assert_eq!(issued.code, 0, "{}", issued.stderr);
+    let issued = issued.json();
+    let url = issued["url"].as_str().unwrap();
+    let link = issued["digital_link_url"].as_str().unwrap();
+
+    // A folder: the label as .cose and .png, lab.pem inside, and other files ignored.
+    let folder = work.path().join("shelf");
+    std::fs::create_dir(&folder).unwrap();
+    for f in ["label.cose", "label.png", "lab.pem", "label.json"] {
+        std::fs::copy(label_dir.join(f), folder.join(f)).unwrap();
+    }
+    let batch = |target: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "verify".to_string(),
+            "--batch".into(),
+            target.display().to_string(),
+            "--trust-anchor".into(),
+            lab.authority().display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        iotmark(args)
+    };
+    let r = batch(&folder, &["--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(lines[0]["input"].as_str().unwrap().ends_with("label.cose"));
+    assert!(lines[1]["input"].as_str().unwrap().ends_with("label.png"));
+    assert!(lines[..2].iter().all(|l| l["valid"] == true));
+    assert_eq!(lines[2]["summary"]["total"], 2);
+    assert_eq!(lines[2]["summary"]["all_valid"], true);
+
+    // One tampered label makes the batch fail, and says which.
+    let mut cose = std::fs::read(folder.join("label.cose")).unwrap();
+    let n = cose.len();
+    cose[n - 3] ^= 1;
+    std::fs::write(folder.join("tampered.cose"), &cose).unwrap();
+    let r = batch(&folder, &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let last: serde_json::Value = serde_json::from_str(r.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["summary"]["invalid"], 1);
+    assert_eq!(last["summary"]["all_valid"], false);
+    assert!(r.stdout.contains("tampered.cose"));
+
+    // A list of URLs: comments and blank lines skipped, unreadable lines invalid.
+    let list = work.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "# shelf 3\n{url}\n\n{link}\n{}\nnot a label\n",
+            url.to_lowercase()
+        ),
+    )
+    .unwrap();
+    let lab_cert = lab.lab_cert().display().to_string();
+    let r = batch(&list, &["--lab-cert", &lab_cert]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let out: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(out.len(), 5, "{}", r.stdout);
+    assert!(
+        out[0].starts_with("VALID") && out[0].contains("urls.txt:2"),
+        "{}",
+        out[0]
+    );
+    assert!(out[1].starts_with("VALID") && out[1].contains("urls.txt:4"));
+    assert!(out[2].starts_with("VALID"));
+    assert!(out[3].starts_with("INVALID") && out[3].contains("urls.txt:6"));
+    assert!(out[4].starts_with("3 of 4 labels valid"), "{}", out[4]);
+
+    // Without --batch or a label it is a usage error; an empty batch too.
+    let r = iotmark([
+        "verify",
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    let empty = work.path().join("empty.txt");
+    std::fs::write(&empty, "# nothing\n").unwrap();
+    assert_eq!(batch(&empty, &[]).code, 2);
+}

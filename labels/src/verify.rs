@@ -325,6 +325,13 @@ impl Verification {
         self.status == LabelStatus::Valid
     }
 
+    /// The verdict for an input that could not be read as a label at all
+    /// (a missing file, a line that is neither a URL nor a label file): invalid,
+    /// with the reason.
+    pub fn invalid_input(reason: impl Into<String>) -> Self {
+        Self::invalid(reason)
+    }
+
     fn invalid(reason: impl Into<String>) -> Self {
         Self {
             status: LabelStatus::Invalid,

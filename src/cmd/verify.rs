@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use iotmark_labels::status::{StatusList, MAX_STATUS_LIST_BYTES};
 use iotmark_labels::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
-use iotmark_labels::verify::{verify_with_status, LabelInput, LabelStatus, TrustStore};
+use std::io::Write as _;
+
+use iotmark_labels::verify::{
+    verify_many, verify_with_status, LabelInput, LabelStatus, TrustStore, Verification,
+};
 use iotmark_labels::{LabCertificate, TrustAnchor};
 use time::format_description::well_known::Rfc3339;
 
@@ -14,12 +18,25 @@ use crate::cli::{Format, VerifyArgs};
 use crate::output;
 use crate::Exit;
 
-/// Lab certificates to trust: those given, or `lab.pem` beside a file input.
+/// Lab certificates to trust: those given, or `lab.pem` beside a file input
+/// (or a batch file), or inside a batch folder.
 fn lab_certs(args: &VerifyArgs) -> Vec<PathBuf> {
     if !args.lab_cert.is_empty() {
         return args.lab_cert.clone();
     }
-    let path = Path::new(&args.input);
+    if let Some(dir) = args.batch.as_deref().filter(|b| b.is_dir()) {
+        let inside = dir.join("lab.pem");
+        return if inside.is_file() {
+            vec![inside]
+        } else {
+            Vec::new()
+        };
+    }
+    let path = match (&args.batch, &args.input) {
+        (Some(batch), _) => batch.as_path(),
+        (None, Some(input)) => Path::new(input),
+        (None, None) => return Vec::new(),
+    };
     let beside = path.parent().map(|d| d.join("lab.pem"));
     match beside {
         Some(p) if path.is_file() && p.is_file() => vec![p],
@@ -144,6 +161,28 @@ fn fetch(url: &str) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// The verdict as `verify --format json` prints it: the library's JSON plus
+/// the status list's source and the trust list used.
+fn result_json(
+    result: &Verification,
+    status_source: Option<&str>,
+    trust_list: Option<&serde_json::Value>,
+) -> anyhow::Result<serde_json::Value> {
+    let mut json = serde_json::to_value(result)?;
+    if let Some(obj) = json.as_object_mut() {
+        if let Some(source) = status_source {
+            if let Some(r) = obj.get_mut("revocation").and_then(|r| r.as_object_mut()) {
+                r.insert("source".into(), source.into());
+            }
+        }
+        obj.insert(
+            "trust_list".into(),
+            trust_list.cloned().unwrap_or(serde_json::Value::Null),
+        );
+    }
+    Ok(json)
+}
+
 pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
     let at = match &args.at {
         Some(d) => super::parse_date_arg("--at", d)?,
@@ -154,8 +193,6 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
         Some(source) => Some(status_list(source, &args, &trust, at)?),
         None => None,
     };
-    let input = LabelInput::classify(&args.input)?;
-    let result = verify_with_status(&input, &trust, at, status.as_ref().map(|(l, _)| l));
     let trust_list = trust.trust_list.as_ref().map(|t| {
         serde_json::json!({
             "authority": t.authority,
@@ -163,22 +200,27 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
             "next_update": t.next_update.format(&Rfc3339).unwrap_or_default(),
         })
     });
+    if let Some(batch) = &args.batch {
+        return verify_batch(
+            batch,
+            &args,
+            &trust,
+            at,
+            status.as_ref(),
+            trust_list.as_ref(),
+        );
+    }
+    let Some(input) = &args.input else {
+        anyhow::bail!("give a label (a .cose file, a URL or a photo) or --batch FILE|DIR");
+    };
+    let input = LabelInput::classify(input)?;
+    let result = verify_with_status(&input, &trust, at, status.as_ref().map(|(l, _)| l));
     match args.format {
-        Format::Json => {
-            let mut json = serde_json::to_value(&result)?;
-            if let Some(obj) = json.as_object_mut() {
-                if let Some((_, source)) = &status {
-                    if let Some(r) = obj.get_mut("revocation").and_then(|r| r.as_object_mut()) {
-                        r.insert("source".into(), source.clone().into());
-                    }
-                }
-                obj.insert(
-                    "trust_list".into(),
-                    trust_list.clone().unwrap_or(serde_json::Value::Null),
-                );
-            }
-            output::print_json(&json)?
-        }
+        Format::Json => output::print_json(&result_json(
+            &result,
+            status.as_ref().map(|(_, s)| s.as_str()),
+            trust_list.as_ref(),
+        )?)?,
         Format::Text => {
             println!(
                 "{}: {}",
@@ -213,5 +255,168 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
     Ok(match result.status {
         LabelStatus::Valid => Exit::Success,
         _ => Exit::Negative,
+    })
+}
+
+/// Largest batch file read.
+const MAX_BATCH_FILE: usize = 256 * 1024 * 1024;
+/// Most labels in one batch.
+const MAX_BATCH_LABELS: usize = 10_000_000;
+/// Labels verified (and held in memory) at a time; output streams per chunk.
+const BATCH_CHUNK: usize = 4096;
+
+/// One batch entry: where it came from, and the label or why it could not be read.
+struct Entry {
+    name: String,
+    input: Result<LabelInput, String>,
+}
+
+/// The entries of a batch: the lines of a file (blank lines and `#` comments
+/// skipped), or the .cose/.png/.jpg/.jpeg files of a folder in name order.
+fn batch_entries(batch: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    if batch.is_dir() {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(batch)
+            .with_context(|| format!("--batch {}: cannot list the folder", batch.display()))?
+        {
+            let path = entry
+                .with_context(|| format!("--batch {}: cannot list the folder", batch.display()))?
+                .path();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
+            if path.is_file() && matches!(ext.as_str(), "cose" | "png" | "jpg" | "jpeg") {
+                files.push(path);
+            }
+            if files.len() > MAX_BATCH_LABELS {
+                anyhow::bail!(
+                    "--batch {}: more than {MAX_BATCH_LABELS} labels",
+                    batch.display()
+                );
+            }
+        }
+        files.sort();
+        return Ok(files
+            .into_iter()
+            .map(|p| {
+                let text = p.display().to_string();
+                (text.clone(), text)
+            })
+            .collect());
+    }
+    let bytes = read_capped(batch, MAX_BATCH_FILE)
+        .with_context(|| format!("--batch {}", batch.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("--batch {}: not UTF-8 text", batch.display()))?;
+    let mut entries = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if entries.len() == MAX_BATCH_LABELS {
+            anyhow::bail!(
+                "--batch {}: more than {MAX_BATCH_LABELS} labels",
+                batch.display()
+            );
+        }
+        entries.push((format!("{}:{}", batch.display(), n + 1), line.to_owned()));
+    }
+    Ok(entries)
+}
+
+fn verify_batch(
+    batch: &Path,
+    args: &VerifyArgs,
+    trust: &iotmark_labels::TrustStore,
+    at: time::Date,
+    status: Option<&(StatusList, String)>,
+    trust_list: Option<&serde_json::Value>,
+) -> anyhow::Result<Exit> {
+    let started = std::time::Instant::now();
+    let entries = batch_entries(batch)?;
+    if entries.is_empty() {
+        anyhow::bail!("--batch {}: no labels in it", batch.display());
+    }
+    let mut counts: std::collections::BTreeMap<&'static str, u64> =
+        std::collections::BTreeMap::new();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for chunk in entries.chunks(BATCH_CHUNK) {
+        let chunk: Vec<Entry> = chunk
+            .iter()
+            .map(|(name, arg)| Entry {
+                name: name.clone(),
+                input: LabelInput::classify(arg).map_err(|e| e.to_string()),
+            })
+            .collect();
+        let readable: Vec<LabelInput> = chunk
+            .iter()
+            .filter_map(|e| e.input.as_ref().ok().cloned())
+            .collect();
+        let mut verdicts = verify_many(&readable, trust, at, status.map(|(l, _)| l)).into_iter();
+        for entry in &chunk {
+            let result = match &entry.input {
+                Ok(_) => verdicts.next().unwrap_or_else(|| {
+                    Verification::invalid_input("verification produced no verdict")
+                }),
+                Err(why) => Verification::invalid_input(why.clone()),
+            };
+            *counts.entry(result.status.as_str()).or_default() += 1;
+            match args.format {
+                Format::Json => {
+                    let mut json =
+                        result_json(&result, status.map(|(_, s)| s.as_str()), trust_list)?;
+                    if let Some(obj) = json.as_object_mut() {
+                        obj.insert("input".into(), entry.name.clone().into());
+                    }
+                    writeln!(out, "{}", serde_json::to_string(&json)?)?;
+                }
+                Format::Text => writeln!(
+                    out,
+                    "{:<13} {}: {}",
+                    result.status.as_str().to_uppercase(),
+                    entry.name,
+                    result.reason
+                )?,
+            }
+        }
+    }
+    let total = entries.len() as u64;
+    let valid = counts.get("valid").copied().unwrap_or(0);
+    let seconds = started.elapsed().as_secs_f64();
+    match args.format {
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::json!({
+                "summary": {
+                    "total": total,
+                    "valid": valid,
+                    "revoked": counts.get("revoked").copied().unwrap_or(0),
+                    "support-ended": counts.get("support-ended").copied().unwrap_or(0),
+                    "invalid": counts.get("invalid").copied().unwrap_or(0),
+                    "all_valid": valid == total,
+                    "seconds": (seconds * 1000.0).round() / 1000.0,
+                }
+            })
+        )?,
+        Format::Text => writeln!(
+            out,
+            "{valid} of {total} labels valid ({}) in {seconds:.2} s",
+            counts
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?,
+    }
+    out.flush()?;
+    Ok(if valid == total {
+        Exit::Success
+    } else {
+        Exit::Negative
     })
 }
