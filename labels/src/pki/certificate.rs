@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -370,6 +371,12 @@ pub struct LabCertificate {
     parsed: Parsed,
     kid: [u8; 8],
     scope: Vec<String>,
+    /// The anchor key that first checked this certificate's signature, and
+    /// the answer. Every label verification repeats the chain check, an
+    /// Ed25519 verification as costly as the label's own; the certificate's
+    /// bytes cannot change after parsing, so the answer for that key cannot
+    /// either.
+    signature_check: OnceLock<([u8; 32], bool)>,
 }
 
 impl fmt::Debug for LabCertificate {
@@ -405,7 +412,12 @@ impl LabCertificate {
         let parsed = parse(der, path)?;
         let kid = spki_kid(&parsed.spki_der);
         let scope = parsed.scope.clone().unwrap_or_default();
-        Ok(Self { parsed, kid, scope })
+        Ok(Self {
+            parsed,
+            kid,
+            scope,
+            signature_check: OnceLock::new(),
+        })
     }
 
     /// Key id: the first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo.
@@ -472,9 +484,20 @@ impl LabCertificate {
         if !p.signed_with_ed25519 {
             return Err(ChainError::SignatureAlgorithm { lab });
         }
-        let verified = p
-            .signature
-            .is_some_and(|sig| anchor.public_key().verify_strict(&p.tbs_raw, &sig).is_ok());
+        let anchor_key = anchor.public_key().to_bytes();
+        let check = || {
+            p.signature
+                .is_some_and(|sig| anchor.public_key().verify_strict(&p.tbs_raw, &sig).is_ok())
+        };
+        let verified = match self.signature_check.get() {
+            Some((key, ok)) if *key == anchor_key => *ok,
+            Some(_) => check(),
+            None => {
+                let ok = check();
+                let _ = self.signature_check.set((anchor_key, ok));
+                ok
+            }
+        };
         if !verified {
             return Err(ChainError::BadSignature {
                 lab,
