@@ -69,7 +69,6 @@ digits="$(sed 's#.*/##' "$work/label-1/label.url")"
 start() {
   local name="$1"; shift
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=("$!")
   local pid="$!"
   for _ in $(seq 100); do
     if [ -s "$work/$name.out" ]; then break; fi
@@ -84,6 +83,8 @@ read -r serve_pid serve_url < <(start serve "$bin" serve --listen 127.0.0.1:0 \
   --trust-anchor "$work/authority/authority.pem" --registry "$work/lab/registry.db" \
   --rate-limit "$RATE_LIMIT" --rate-burst "$RATE_LIMIT")
 read -r minimal_pid minimal_url < <(start minimal "$minimal" 127.0.0.1:0)
+# start ran in a subshell: remember the servers here, so the trap stops them.
+pids+=("$serve_pid" "$minimal_pid")
 echo "iotmark serve at $serve_url (pid $serve_pid), rate limit $RATE_LIMIT/s per client"
 echo "minimal axum at $minimal_url (pid $minimal_pid)"
 
