@@ -23,7 +23,7 @@ use crate::device::{
     ProbeError, TlsReport, WebPage,
 };
 use crate::evidence::{Evidence, ProbeRecord};
-use crate::probe::http::{host_header, FormValue, HttpRequest, LoginCheck, Url};
+use crate::probe::http::{host_header, DeviceConnections, FormValue, HttpRequest, LoginCheck, Url};
 use crate::probe::layers::Recorded;
 use crate::probe::mqtt::MqttRequest;
 use crate::probe::scan::PortScanRequest;
@@ -52,6 +52,11 @@ pub struct ProbedDevice {
     declared_login_ports: BTreeSet<u16>,
     device_ips: Vec<IpAddr>,
     http: HttpProbe,
+    /// The device connections the HTTP probe keeps alive.
+    kept: DeviceConnections,
+    /// Whether the device's connections outlive its physical actions (see
+    /// [`ProbedDevice::connections_survive_physical_actions`]).
+    connections_survive_actions: bool,
     telnet: TelnetProbe,
     ssh: SshProbe,
     scan: ScanProbe,
@@ -112,8 +117,8 @@ impl ProbedDevice {
         }
         device_ips.sort();
         device_ips.dedup();
-        let http = stack
-            .http(Arc::clone(&book), device_ips.first().copied())
+        let (http, kept) = stack
+            .http_with_connections(Arc::clone(&book), device_ips.first().copied())
             .map_err(|source| AdapterError::Http {
                 spec: name.clone(),
                 source,
@@ -132,6 +137,8 @@ impl ProbedDevice {
             declared_login_ports,
             device_ips,
             http,
+            kept,
+            connections_survive_actions: false,
             telnet,
         };
         if let Some(known) = device.book.known_ports() {
@@ -220,6 +227,16 @@ impl ProbedDevice {
         &self.config
     }
 
+    /// Keep HTTP connections to the device across physical actions. Only for
+    /// a device whose reset and power cycle change its state without
+    /// restarting its servers: a simulated product. A real unit drops its
+    /// connections when it restarts, so by default they are forgotten after
+    /// every physical action.
+    pub fn connections_survive_physical_actions(mut self) -> Self {
+        self.connections_survive_actions = true;
+        self
+    }
+
     /// Is this URL one of the device's own pages (its certificate is then
     /// accepted whatever it is, and recorded)?
     fn is_device_url(&self, url: &Url) -> bool {
@@ -269,6 +286,11 @@ impl ProbedDevice {
     ) -> Result<(), ProbeError> {
         let started = Instant::now();
         let result = result.await;
+        // A reset or restarted unit has dropped its connections: reusing one
+        // would fail the next probe for nothing.
+        if !self.connections_survive_actions {
+            self.kept.forget();
+        }
         let (outcome, response) = match &result {
             Ok(()) => ("done", "the action was carried out".to_string()),
             Err(detail) => ("failed", detail.clone()),

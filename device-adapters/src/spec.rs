@@ -136,7 +136,11 @@ pub async fn open_device(
         let running = Arc::new(running);
         let book: Arc<dyn AddressBook> = running.clone();
         let actions: Arc<dyn PhysicalActions> = running;
-        let device = ProbedDevice::open(spec.to_string(), profile, book, actions, config).await?;
+        // The simulation's reset and power cycle change its state without
+        // restarting its servers, so its connections survive them.
+        let device = ProbedDevice::open(spec.to_string(), profile, book, actions, config)
+            .await?
+            .connections_survive_physical_actions();
         return Ok(Arc::new(device));
     }
     if spec.starts_with("net:") {

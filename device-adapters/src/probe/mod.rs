@@ -42,7 +42,8 @@ pub use config::{ConfigError, ProbeConfig};
 
 use crate::device::{AddressBook, ProbeError};
 use http::{
-    BodyLimitLayer, HttpRequest, HttpResponse, HttpSetupError, HttpTransport, LoginJudgeLayer,
+    BodyLimitLayer, DeviceConnections, HttpRequest, HttpResponse, HttpSetupError, HttpTransport,
+    LoginJudgeLayer,
 };
 use layers::{EvidenceLayer, PaceLayer, Pacer, ProbeErrorLayer, Recorded};
 use mqtt::{MqttProbeService, MqttReport, MqttRequest};
@@ -107,7 +108,18 @@ impl ProbeStack {
         book: Arc<dyn AddressBook>,
         device_ip: Option<IpAddr>,
     ) -> Result<HttpProbe, HttpSetupError> {
+        Ok(self.http_with_connections(book, device_ip)?.0)
+    }
+
+    /// [`ProbeStack::http`], and the handle on the connections it keeps to
+    /// the device (to drop them after a physical action).
+    pub fn http_with_connections(
+        &self,
+        book: Arc<dyn AddressBook>,
+        device_ip: Option<IpAddr>,
+    ) -> Result<(HttpProbe, DeviceConnections), HttpSetupError> {
         let transport = HttpTransport::new(book, &self.config, device_ip)?;
+        let connections = transport.device_connections();
         let service = ServiceBuilder::new()
             .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::clone(
                 &self.in_flight,
@@ -119,7 +131,7 @@ impl ProbeStack {
             .layer(LoginJudgeLayer)
             .layer(BodyLimitLayer::new(self.config.max_response_bytes))
             .service(transport);
-        Ok(BoxCloneSyncService::new(service))
+        Ok((BoxCloneSyncService::new(service), connections))
     }
 
     /// The telnet login probe: shared limits, evidence, timeout, dialogue

@@ -323,12 +323,76 @@ pub enum HttpSetupError {
 
 /// Sends requests; the innermost HTTP service. Two clients: one verifying
 /// website certificates, one accepting any device certificate. Neither follows
-/// redirects, uses a proxy, or reuses connections (each probe stands alone).
+/// redirects or uses a proxy.
+///
+/// Website requests never reuse a connection. Requests to the device keep
+/// connections alive between probes ([`DeviceConnections`]): a dictionary
+/// sweep is hundreds of logins on one interface, and a fresh TLS handshake
+/// for each cost more than everything else in a run (and loads a small device
+/// for nothing). Each login is still its own request carrying its own
+/// credential, judged on its own answer. The kept connections are dropped
+/// after every physical action, since a unit that was reset or power-cycled
+/// has dropped them too (unless the device says they survive:
+/// a simulated product).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     verified: reqwest::Client,
-    device: reqwest::Client,
+    device: DeviceConnections,
     connect_timeout: Duration,
+}
+
+/// The device client and its kept-alive connections, shared by every clone of
+/// one device's HTTP probe.
+#[derive(Clone)]
+pub struct DeviceConnections {
+    /// The current client; replaced (and its idle connections dropped) by
+    /// [`DeviceConnections::forget`].
+    pooled: Arc<std::sync::RwLock<reqwest::Client>>,
+    build: Arc<dyn Fn() -> reqwest::Result<reqwest::Client> + Send + Sync>,
+}
+
+impl std::fmt::Debug for DeviceConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceConnections").finish_non_exhaustive()
+    }
+}
+
+/// Idle connections kept per device port: as many as probes may be in flight
+/// on a device by default, and a few more.
+const KEPT_CONNECTIONS: usize = 8;
+
+impl DeviceConnections {
+    fn new(
+        build: Arc<dyn Fn() -> reqwest::Result<reqwest::Client> + Send + Sync>,
+    ) -> reqwest::Result<Self> {
+        Ok(DeviceConnections {
+            pooled: Arc::new(std::sync::RwLock::new(build()?)),
+            build,
+        })
+    }
+
+    fn client(&self) -> reqwest::Client {
+        // A poisoned lock still holds a usable client.
+        match self.pooled.read() {
+            Ok(client) => client.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Drop every kept connection: the next request opens a new one. Called
+    /// after a physical action (a reset or power cycle drops them on the
+    /// device's side).
+    pub fn forget(&self) {
+        let Ok(client) = (self.build)() else {
+            // Building the same client again cannot fail where it worked
+            // before; if it did, keep the old one rather than none.
+            return;
+        };
+        match self.pooled.write() {
+            Ok(mut current) => *current = client,
+            Err(poisoned) => *poisoned.into_inner() = client,
+        }
+    }
 }
 
 impl HttpTransport {
@@ -375,16 +439,46 @@ impl HttpTransport {
         let client_error = |e: reqwest::Error| HttpSetupError::Client {
             detail: error_chain(&e),
         };
+        let connect_timeout = config.connect_timeout;
+        let device_resolver = Arc::clone(&resolver);
+        let device_client =
+            move || device_client_builder(connect_timeout, Arc::clone(&device_resolver)).build();
         Ok(HttpTransport {
             verified: verified.build().map_err(client_error)?,
-            device: base()
-                .danger_accept_invalid_certs(true)
-                .build()
-                .map_err(client_error)?,
+            device: DeviceConnections::new(Arc::new(device_client)).map_err(client_error)?,
             connect_timeout: config.connect_timeout,
         })
     }
+
+    /// The device client's kept connections, to drop after a physical action.
+    pub fn device_connections(&self) -> DeviceConnections {
+        self.device.clone()
+    }
 }
+
+/// The client for the device's own ports: any certificate accepted (and
+/// recorded), idle connections kept alive for the next probe.
+fn device_client_builder(
+    connect_timeout: Duration,
+    resolver: Arc<resolve::BookResolver>,
+) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .no_proxy()
+        .pool_max_idle_per_host(KEPT_CONNECTIONS)
+        // A device that closes a kept connection without saying so is found
+        // out when the connection idles this long, not on the next login.
+        .pool_idle_timeout(KEPT_IDLE)
+        .tls_info(true)
+        .user_agent(concat!("iotmark-probe/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(resolver)
+        .tls_built_in_root_certs(false)
+        .danger_accept_invalid_certs(true)
+}
+
+/// How long an idle kept connection to the device lives.
+const KEPT_IDLE: Duration = Duration::from_secs(10);
 
 impl Service<HttpRequest> for HttpTransport {
     type Response = HttpStreaming;
@@ -397,8 +491,8 @@ impl Service<HttpRequest> for HttpTransport {
 
     fn call(&mut self, request: HttpRequest) -> Self::Future {
         let client = match request.trust {
-            TlsTrust::Verified => &self.verified,
-            TlsTrust::AcceptAnyDeviceCertificate => &self.device,
+            TlsTrust::Verified => self.verified.clone(),
+            TlsTrust::AcceptAnyDeviceCertificate => self.device.client(),
         };
         let target = request.target();
         let connect_timeout = self.connect_timeout;
@@ -484,4 +578,80 @@ pub fn host_header(host: &str, port: u16, tls: bool) -> String {
 fn header_value(value: &reqwest::header::HeaderValue) -> String {
     let text = String::from_utf8_lossy(value.as_bytes());
     crate::evidence::excerpt(&text, HEADER_VALUE_LIMIT)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::net::NetAddressBook;
+
+    /// An HTTP/1.1 server that answers every request with 200 and counts the
+    /// connections it accepts.
+    async fn counting_server() -> (u16, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while let Ok(n) = stream.read(&mut chunk).await {
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if stream.write_all(answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (port, accepted)
+    }
+
+    async fn get(transport: &HttpTransport, port: u16) {
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let request = HttpRequest::get(url).accept_any_device_certificate();
+        let answer = transport.clone().oneshot(request).await.unwrap();
+        assert_eq!(answer.response.status(), 200);
+        answer.response.bytes().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn device_connections_are_kept_until_forgotten() {
+        let (port, accepted) = counting_server().await;
+        let book = NetAddressBook::resolve("127.0.0.1", Duration::from_secs(1))
+            .await
+            .unwrap();
+        let transport = HttpTransport::new(Arc::new(book), &ProbeConfig::default(), None).unwrap();
+        for _ in 0..5 {
+            get(&transport, port).await;
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one kept connection");
+        transport.device_connections().forget();
+        for _ in 0..3 {
+            get(&transport, port).await;
+        }
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            2,
+            "a new connection after forget, then kept"
+        );
+    }
 }
