@@ -183,6 +183,13 @@ pub trait Device: Send + Sync + fmt::Debug {
         Err(self.unsupported("restoring the uplink"))
     }
 
+    /// Send the unit's cloud connection to `target`, a stand-in for its
+    /// cloud service that the harness runs, so what the unit sends can be
+    /// observed. Only a simulation can be pointed elsewhere.
+    async fn redirect_cloud(&self, _ev: &Evidence, _target: SocketAddr) -> Result<(), ProbeError> {
+        Err(self.unsupported("redirecting the cloud connection"))
+    }
+
     /// The error the default methods return.
     fn unsupported(&self, what: &str) -> ProbeError {
         ProbeError::Unsupported {
@@ -230,5 +237,10 @@ pub trait PhysicalActions: Send + Sync + fmt::Debug {
     /// Plug the upstream network back in.
     async fn restore_uplink(&self) -> Result<(), String> {
         Err("no way to restore the uplink is configured (operator hook restore_uplink)".into())
+    }
+
+    /// Make the unit connect to `target` instead of its cloud service.
+    async fn redirect_cloud(&self, _target: SocketAddr) -> Result<(), String> {
+        Err("a real unit's cloud connection cannot be redirected to the harness".into())
     }
 }

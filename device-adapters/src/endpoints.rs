@@ -47,6 +47,12 @@ pub enum ApiFunction {
     UserData,
     /// Erases the user's data on the device.
     EraseUserData,
+    /// Reads (GET) or sets (POST) the automatic update and update
+    /// notification switches; its fields are the settings.
+    UpdateSettings,
+    /// Reads (GET) or gives and withdraws (POST) the user's consents; its
+    /// fields are the consents, `true` given and `false` withdrawn.
+    Consent,
     #[default]
     Other,
 }
@@ -138,6 +144,61 @@ pub struct Resilience {
     pub local_functions: Vec<String>,
 }
 
+/// IXIT 2-UserInfo and 26-UserDec: the secure set-up the published guidance
+/// walks a user through, and the checks it tells them to make.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecureSetup {
+    /// Each security-relevant step, as the set-up guidance names it.
+    pub steps: Vec<String>,
+    /// Where the guidance for checking the set-up is published.
+    #[serde(default)]
+    pub check_url: Option<String>,
+    #[serde(default)]
+    pub checks: Vec<SetupCheck>,
+}
+
+/// One check of the set-up a user is told to make, and where the device
+/// shows the answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupCheck {
+    /// What is checked, as the guidance names it.
+    pub name: String,
+    /// The endpoint (id in `api_endpoints`) whose JSON answer shows it.
+    pub endpoint: String,
+    /// The member of that answer that holds it.
+    pub field: String,
+    /// Its value on a securely configured device.
+    pub secure_value: String,
+}
+
+/// IXIT 24-TelData: the telemetry the product collects, and where users are
+/// told about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Telemetry {
+    /// Where the telemetry information for users is published.
+    pub url: String,
+    /// What is collected, why and by whom, as that page names them.
+    pub items: Vec<PersonalData>,
+}
+
+/// IXIT 11-ComMech: the connection the device opens to its cloud service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudLink {
+    /// The communication mechanism (id in `communications`) it carries.
+    pub communication: String,
+    pub host: String,
+    pub port: u16,
+    /// The declared reconnection back-off: the first retry waits at least
+    /// this long, and each later one at least as long as the one before,
+    /// doubling up to `max_delay_ms`.
+    pub initial_delay_ms: u32,
+    pub max_delay_ms: u32,
+}
+
 /// How a signed update image is laid out: the signed payload followed by a
 /// fixed-length signature.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,6 +248,24 @@ pub fn cross_check(ixit: &Ixit) -> Vec<ProfileIssue> {
                     format!("no endpoint {e:?} in /ixit/api_endpoints"),
                 );
             }
+        }
+    }
+    if let Some(s) = &ixit.secure_setup {
+        for (j, c) in s.checks.iter().enumerate() {
+            if !known(&c.endpoint) {
+                push(
+                    format!("/ixit/secure_setup/checks/{j}/endpoint"),
+                    format!("no endpoint {:?} in /ixit/api_endpoints", c.endpoint),
+                );
+            }
+        }
+    }
+    if let Some(c) = &ixit.cloud_link {
+        if !ixit.communications.iter().any(|m| m.id == c.communication) {
+            push(
+                "/ixit/cloud_link/communication".into(),
+                format!("no mechanism {:?} in /ixit/communications", c.communication),
+            );
         }
     }
     if let Some(r) = &ixit.resilience {

@@ -520,6 +520,15 @@ impl Device for ProbedDevice {
             .await
     }
 
+    async fn redirect_cloud(
+        &self,
+        ev: &Evidence,
+        target: std::net::SocketAddr,
+    ) -> Result<(), ProbeError> {
+        self.operator(ev, "redirect_cloud", self.actions.redirect_cloud(target))
+            .await
+    }
+
     async fn probe_tls(&self, ev: &Evidence, port: u16) -> Result<TlsReport, ProbeError> {
         let addr = self.port_addr(port, "TLS")?;
         tls::survey(&self.tls_hello, ev, addr, Some(self.book.device_host())).await

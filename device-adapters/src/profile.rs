@@ -400,6 +400,15 @@ pub struct Ixit {
     /// IXIT 23-ResMech: what keeps working without the upstream network.
     #[serde(default)]
     pub resilience: Option<crate::endpoints::Resilience>,
+    /// IXIT 26-UserDec: the guided secure set-up and its checks.
+    #[serde(default)]
+    pub secure_setup: Option<crate::endpoints::SecureSetup>,
+    /// IXIT 24-TelData.
+    #[serde(default)]
+    pub telemetry: Option<crate::endpoints::Telemetry>,
+    /// The device's connection to its cloud service.
+    #[serde(default)]
+    pub cloud_link: Option<crate::endpoints::CloudLink>,
 }
 
 /// How a mechanism resists repeated guessing (IXIT 1-AuthMech).
@@ -688,6 +697,10 @@ pub struct DeletionFunction {
     /// The API endpoint (id in `api_endpoints`) that performs it.
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// What the user does to use it, as the published deletion
+    /// instructions name it.
+    #[serde(default)]
+    pub user_action: Option<String>,
 }
 
 /// Where a user can read the model designation.
@@ -810,6 +823,9 @@ pub struct UserInfo {
     /// Where the product's sensing capabilities are documented.
     #[serde(default)]
     pub sensors_url: Option<String>,
+    /// Where users are told how to delete their personal data.
+    #[serde(default)]
+    pub deletion_instructions_url: Option<String>,
     #[serde(default)]
     pub model_designation_shown_on: Vec<DesignationPlace>,
 }

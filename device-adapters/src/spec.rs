@@ -95,6 +95,22 @@ const SIM_PROFILES: &[(&str, &str)] = &[
         "opaque-doorbell",
         include_str!("../../examples/profiles/opaque-doorbell.json"),
     ),
+    (
+        "ignored-choices-camera",
+        include_str!("../../examples/profiles/ignored-choices-camera.json"),
+    ),
+    (
+        "undocumented-camera",
+        include_str!("../../examples/profiles/undocumented-camera.json"),
+    ),
+    (
+        "cleartext-cloud-camera",
+        include_str!("../../examples/profiles/cleartext-cloud-camera.json"),
+    ),
+    (
+        "reconnect-storm-camera",
+        include_str!("../../examples/profiles/reconnect-storm-camera.json"),
+    ),
 ];
 
 /// The built-in profile of a simulated product.

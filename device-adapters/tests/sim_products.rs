@@ -259,7 +259,7 @@ impl Telnet {
 
 #[test]
 fn catalogue_names_round_trip_and_document_the_psti_provisions() {
-    assert_eq!(SimProduct::all().len(), 20);
+    assert_eq!(SimProduct::all().len(), 24);
     for &p in SimProduct::all() {
         assert_eq!(SimProduct::from_name(p.name()), Some(p));
         assert!(!p.summary().is_empty());

@@ -14,7 +14,7 @@ Feature: No universal default passwords (EN 303 645 clause 5.1)
       Then every mechanism is offered only on interfaces that encrypt what they carry
       And every mechanism describes the cryptography it relies on
 
-    @5.1-3-2 @functional @automated
+    @5.1-3-2 @functional @automated @network
     Scenario: No credential crosses the network in the clear
       Given the manufacturer's declared authentication mechanisms
       Then every interface an authentication mechanism guards encrypts what it carries
@@ -29,7 +29,7 @@ Feature: No universal default passwords (EN 303 645 clause 5.1)
       Given the manufacturer's declared authentication mechanisms
       Then every mechanism based on a password or PIN declares how its user changes the value
 
-    @5.1-4-2 @functional @automated
+    @5.1-4-2 @functional @automated @network
     Scenario: Changing the authentication value works as declared
       Given the manufacturer's declared authentication mechanisms
       When the password is changed through the declared password change function
@@ -44,7 +44,7 @@ Feature: No universal default passwords (EN 303 645 clause 5.1)
       Then every mechanism offered on a network interface declares how it limits repeated failures
       And none allows more than 100 consecutive failures before it locks out or slows down
 
-    @5.1-5-2 @functional @automated
+    @5.1-5-2 @functional @automated @network
     Scenario: Repeated wrong credentials are locked out or slowed down
       Given the manufacturer's declared authentication mechanisms
       Then repeated wrong passwords on every login interface are locked out or slowed down within the declared number of failures

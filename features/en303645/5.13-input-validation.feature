@@ -11,7 +11,7 @@ Feature: Validating input data (EN 303 645 clause 5.13)
       Given the manufacturer's declared user interfaces, external APIs and input validation
       Then every declared entry point validates its input before use
 
-    @5.13-1-2 @functional @automated
+    @5.13-1-2 @functional @automated @network
     Scenario: Malformed and hostile input is rejected
       Given the manufacturer's declared API endpoints
       Then every declared input field refuses malformed, oversized and injection values, and the product keeps working

@@ -30,7 +30,7 @@ Feature: Keeping software updated (EN 303 645 clause 5.3)
       And every update mechanism checks the authenticity and integrity of an update before it is installed
       And every update mechanism that fetches updates over a network does so over an encrypted channel
 
-    @5.3-2-2 @functional @automated
+    @5.3-2-2 @functional @automated @network
     Scenario: The product refuses update images that are unsigned or altered
       Given the manufacturer's declared update mechanisms
       Then the product refuses an unsigned and an altered update image and keeps running its current software
@@ -69,11 +69,11 @@ Feature: Keeping software updated (EN 303 645 clause 5.3)
       Then every automatic update or notification function is enabled by default
       And the user can enable, disable and postpone each of them
 
-    @5.3-6-2 @functional @assessor
+    @5.3-6-2 @functional @automated @network
     Scenario: The user controls automatic updates and notifications on the product
       Given the product in its factory-default state
       Then automatic updates or update notifications are enabled
-      And the assessor can disable, enable and postpone them as the declaration says
+      And the user can disable, enable and postpone them through the declared update settings endpoint
 
   @5.3-7 @mandatory @condition-12
   Rule: The update mechanism uses best-practice cryptography
@@ -104,7 +104,7 @@ Feature: Keeping software updated (EN 303 645 clause 5.3)
   @5.3-10 @mandatory @condition-11 @condition-12
   Rule: Updates delivered over a network are trusted only through a trust relationship
 
-    @5.3-10-1 @mixed @automated
+    @5.3-10-1 @mixed @automated @network
     Scenario: Network updates are accepted only from the trusted source
       Given the manufacturer's declared update mechanisms
       Then every network update mechanism is checked on the device against a current signature algorithm
@@ -166,7 +166,7 @@ Feature: Keeping software updated (EN 303 645 clause 5.3)
       Given the manufacturer's declared user information
       Then it names the model designation and where a user can read it on the product
 
-    @5.3-16-2 @functional @automated
+    @5.3-16-2 @functional @automated @network
     Scenario: The model designation can be read on the product
       Given the manufacturer's declared user information
       Then the product's own web interface shows the declared model designation

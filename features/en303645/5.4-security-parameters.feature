@@ -26,7 +26,7 @@ Feature: Storing sensitive security parameters securely (EN 303 645 clause 5.4)
       Given the manufacturer's declared security parameters
       Then the hard-coded identity is protected by physical, electrical or software means against being changed
 
-    @5.4-2-2 @functional @assessor
+    @5.4-2-2 @functional @assessor @network
     Scenario: The identity cannot be changed on the product
       Given the manufacturer's declared security parameters
       When the assessor attempts to change the hard-coded identity by the routes the declaration considers

@@ -12,7 +12,7 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared communication mechanisms
       Then every communication mechanism is protected by a current secure protocol version
 
-    @5.5-1-2 @functional @automated
+    @5.5-1-2 @functional @automated @network
     Scenario: The product's servers offer only current protocols and ciphers
       Given the manufacturer's declared network interfaces
       Then every TLS interface refuses TLS 1.0, TLS 1.1 and weak cipher suites
@@ -26,7 +26,7 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared network and security implementations
       Then each is a reviewed or evaluated implementation, or the declaration says how it was reviewed
 
-    @5.5-2-2 @functional @assessor
+    @5.5-2-2 @functional @assessor @network
     Scenario: The implementations on the product are the declared ones
       Given the manufacturer's declared network and security implementations
       When the assessor identifies the implementations the product uses
@@ -48,7 +48,7 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared network interfaces
       Then every enabled network interface is guarded by a declared authentication mechanism or explains why it serves without authentication
 
-    @5.5-4-2 @functional @automated
+    @5.5-4-2 @functional @automated @network
     Scenario: Nothing beyond the declared open functions is reachable without authentication
       Given the manufacturer's declared API endpoints
       Then no endpoint declared to need authentication answers without it
@@ -61,7 +61,7 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared network interfaces
       Then every enabled network interface that can change security-relevant configuration is guarded by a declared authentication mechanism
 
-    @5.5-5-2 @functional @automated
+    @5.5-5-2 @functional @automated @network
     Scenario: Security settings cannot be changed without authentication
       Given the manufacturer's declared API endpoints
       Then no endpoint that changes configuration accepts a change without authentication, and the settings stay as they were
@@ -74,11 +74,10 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared communication mechanisms
       Then every communication mechanism that carries critical security parameters encrypts them with a current secure protocol version
 
-    @5.5-6-2 @functional @assessor
+    @5.5-6-2 @functional @automated @network
     Scenario: Critical security parameters are not seen in the clear on the network
       Given the manufacturer's declared communication mechanisms
-      When the assessor observes the traffic that carries critical security parameters
-      Then none of them appears unencrypted
+      Then the cloud traffic of every mechanism that carries critical security parameters is encrypted from its first byte and shows none of them
 
   @5.5-7 @mandatory
   Rule: Critical security parameters sent over remotely accessible interfaces stay confidential
@@ -88,11 +87,10 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared communication mechanisms
       Then every remotely reachable communication mechanism that carries critical security parameters keeps them confidential
 
-    @5.5-7-2 @functional @assessor
+    @5.5-7-2 @functional @automated @network
     Scenario: Critical security parameters cannot be read from remote traffic
       Given the manufacturer's declared communication mechanisms
-      When the assessor observes the product's remotely reachable traffic
-      Then no critical security parameter can be read from it
+      Then nothing the product sends over its remote cloud connection reveals a critical security parameter, and it offers only TLS 1.2 or later
 
   @5.5-8 @mandatory
   Rule: The manufacturer manages critical security parameters with secure processes

@@ -12,7 +12,7 @@ Feature: Minimising exposed attack surfaces (EN 303 645 clause 5.6)
       Given the manufacturer's declared network interfaces
       Then every enabled network interface states the purpose it serves
 
-    @5.6-1-2 @functional @automated
+    @5.6-1-2 @functional @automated @network
     Scenario: Only the declared interfaces are open on the product
       Given the manufacturer's declared network interfaces
       Then the product's open TCP ports are exactly the ports of its enabled declared interfaces
@@ -25,7 +25,7 @@ Feature: Minimising exposed attack surfaces (EN 303 645 clause 5.6)
       Given the manufacturer's declared network interfaces
       Then what each interface reveals before authentication is limited to what its purpose needs
 
-    @5.6-2-2 @functional @automated
+    @5.6-2-2 @functional @automated @network
     Scenario: Banners and status pages reveal no versions or secrets
       Given the manufacturer's declared API endpoints
       Then nothing the product returns without authentication discloses a software version or a secret

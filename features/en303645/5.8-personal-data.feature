@@ -11,11 +11,10 @@ Feature: Ensuring personal data is secure (EN 303 645 clause 5.8)
       Given the manufacturer's declared communication mechanisms
       Then every communication mechanism that carries personal data encrypts it with a current secure protocol version
 
-    @5.8-1-2 @functional @assessor
+    @5.8-1-2 @functional @automated @network
     Scenario: Personal data is not seen in the clear on the network
       Given the manufacturer's declared communication mechanisms
-      When the assessor observes the traffic that carries personal data
-      Then none of it appears unencrypted
+      Then the cloud traffic of every mechanism that carries personal data is encrypted from its first byte and shows none of it
 
   @5.8-2 @mandatory
   Rule: Sensitive personal data between the device and its services is kept confidential
@@ -25,11 +24,10 @@ Feature: Ensuring personal data is secure (EN 303 645 clause 5.8)
       Given the manufacturer's declared communication mechanisms
       Then every communication mechanism that carries sensitive personal data encrypts it with a current secure protocol version
 
-    @5.8-2-2 @functional @assessor
+    @5.8-2-2 @functional @automated @network
     Scenario: Sensitive personal data cannot be read from the traffic
       Given the manufacturer's declared communication mechanisms
-      When the assessor observes the traffic between the device and its associated services
-      Then no sensitive personal data can be read from it
+      Then the traffic to the associated services that carries sensitive personal data is encrypted from its first byte, offers only TLS 1.2 or later and shows none of it
 
   @5.8-3 @mandatory
   Rule: Every external sensing capability is documented

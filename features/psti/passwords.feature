@@ -16,7 +16,7 @@ Feature: No universal default passwords
       Then every password mechanism is declared unique per unit or defined by the user
       And every password mechanism says how its passwords come about
 
-    @5.1-1-2 @functional @automated
+    @5.1-1-2 @functional @automated @network
     Scenario: No network login accepts a well-known default credential
       Given the product's network login interfaces, including undeclared telnet consoles
       When every credential of the default-credential dictionary is tried on each of them
@@ -31,7 +31,7 @@ Feature: No universal default passwords
       Then no pre-installed password is declared to come from a counter, a product identifier, public information or a fixed value
       And every declared minimum password length is at least 8 characters
 
-    @5.1-2-2 @functional @automated
+    @5.1-2-2 @functional @automated @network
     Scenario: The pre-installed passwords of the declared units are unique and hard to guess
       Given the pre-installed passwords declared for a sample of units
       Then the unit under test accepts the password declared for it
@@ -45,7 +45,7 @@ Feature: No universal default passwords
   @5.1-1 @mandatory @condition-1
   Rule: Passwords outside the factory-default state are unique per unit or set by the user
 
-    @5.1-1-2 @functional @automated
+    @5.1-1-2 @functional @automated @network
     Scenario: A factory reset does not bring back a universal default password
       Given the unit has been reset to its factory settings
       And the product's network login interfaces, including undeclared telnet consoles

@@ -183,6 +183,10 @@ pub struct ScenarioMeta {
     /// within one version.
     pub standard: Option<String>,
     pub how: How,
+    /// `@network`: a lab can decide it from the product's network interfaces
+    /// (its ports, its API, the traffic it sends). Only functional test
+    /// cases carry it: conceptual ones read the declaration.
+    pub network: bool,
     /// Every tag, feature tags first, without `@`.
     pub tags: Vec<String>,
 }
@@ -323,9 +327,9 @@ impl Catalogue {
             let first = cases
                 .entry((&m.standard, m.test_case.as_str()))
                 .or_insert(s);
-            if (first.meta.kind, first.meta.how) != (m.kind, m.how) {
+            if (first.meta.kind, first.meta.how, first.meta.network) != (m.kind, m.how, m.network) {
                 return Err(err(format!(
-                    "test case {} has a different kind or way of deciding here than in scenario {:?}",
+                    "test case {} has a different kind, way of deciding or @network tag here than in scenario {:?}",
                     m.test_case, first.scenario.name
                 )));
             }
@@ -370,6 +374,7 @@ impl Catalogue {
                     id: s.meta.test_case.clone(),
                     kind: s.meta.kind,
                     how: s.meta.how,
+                    network: s.meta.network,
                     scenarios: vec![s.scenario.name.clone()],
                 });
             }
@@ -421,6 +426,8 @@ pub struct TestCaseEntry {
     pub id: String,
     pub kind: Kind,
     pub how: How,
+    /// Decidable from the product's network interfaces (`@network`).
+    pub network: bool,
     pub scenarios: Vec<String>,
 }
 
@@ -447,6 +454,7 @@ fn meta_from_tags(tags: &[String]) -> Result<ScenarioMeta, String> {
     let mut psti = None;
     let mut cop2018 = None;
     let mut standard = None;
+    let mut network = false;
     let set = |slot: &mut Option<_>, value, tag: &str| -> Result<(), String> {
         if slot.replace(value).is_some() {
             return Err(format!("more than one tag of the kind of @{tag}"));
@@ -462,6 +470,7 @@ fn meta_from_tags(tags: &[String]) -> Result<ScenarioMeta, String> {
             "recommended" => set(&mut status, Status::Recommended as u8, tag)?,
             "automated" => set(&mut how_tag, 0, tag)?,
             "assessor" => set(&mut how_tag, 1, tag)?,
+            "network" => network = true,
             t => {
                 if let Some(n) = t.strip_prefix("condition-") {
                     let n: u8 = n
@@ -523,6 +532,11 @@ fn meta_from_tags(tags: &[String]) -> Result<ScenarioMeta, String> {
         0 => Status::Mandatory,
         _ => Status::Recommended,
     };
+    if network && kind == Kind::Conceptual {
+        return Err(
+            "@network marks functional test cases; a conceptual one reads the declaration".into(),
+        );
+    }
     let how = match (how_tag.ok_or("no @automated or @assessor tag")?, kind) {
         (1, _) => How::Assessor,
         (_, Kind::Conceptual) => How::Ixit,
@@ -538,6 +552,7 @@ fn meta_from_tags(tags: &[String]) -> Result<ScenarioMeta, String> {
         cop2018,
         standard,
         how,
+        network,
         tags: tags.to_vec(),
     })
 }

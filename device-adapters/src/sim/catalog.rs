@@ -100,7 +100,64 @@ pub enum Flaw {
     /// 5.8-3, 6-1: the sensor page leaves out the microphone and the privacy
     /// notice says neither why nor by whom data is processed.
     UndocumentedSensors,
+    /// 5.3-6, 6-3: the automatic update switches and consent withdrawal
+    /// answer as if done and change nothing.
+    IgnoredChoices,
+    /// 5.11-3, 5.12-2, 5.12-3, 6-5: the deletion instructions, set-up guide,
+    /// checking guide and telemetry page each leave out what the declaration
+    /// lists last.
+    ThinGuidance,
+    /// 5.5-6, 5.5-7, 5.8-1, 5.8-2: the cloud connection is plain HTTP carrying
+    /// the device key and personal data.
+    PlaintextCloud,
+    /// 5.9-3: a failed cloud connection is retried every 5 ms.
+    ReconnectFlood,
 }
+
+/// The telemetry the simulated cameras collect: (data, purpose, processor).
+pub const CAMERA_TELEMETRY: &[(&str, &str, &str)] = &[
+    (
+        "crash reports",
+        "finding and fixing faults in the firmware",
+        "the manufacturer",
+    ),
+    (
+        "feature usage counts",
+        "deciding which features to improve",
+        "the manufacturer",
+    ),
+];
+
+/// The security-relevant set-up steps the cameras' set-up guide names.
+pub const CAMERA_SETUP_STEPS: &[&str] = &[
+    "replace the label password",
+    "keep automatic updates on",
+    "leave remote access off",
+];
+
+/// The set-up checks the cameras' checking guide names: (name, where the
+/// device shows it: API path and JSON member, secure value).
+pub const CAMERA_SETUP_CHECKS: &[(&str, &str, &str, &str)] = &[
+    (
+        "automatic updates",
+        "/api/updates",
+        "automatic_updates",
+        "true",
+    ),
+    ("remote access", "/api/settings", "remote_access", "false"),
+];
+
+/// What the deletion instructions tell the user to do: (action, what it deletes).
+pub const CAMERA_DELETION_ACTIONS: &[(&str, &str)] = &[
+    (
+        "Erase all data",
+        "deletes every recording, the settings and your password from the camera",
+    ),
+    (
+        "Delete account",
+        "removes your account, recordings and personal data from our cloud service",
+    ),
+];
 
 /// The sensors of the simulated cameras.
 pub const CAMERA_SENSORS: &[(&str, &str)] = &[
@@ -195,6 +252,11 @@ impl ProductSpec {
     pub fn support_path(&self) -> String {
         format!("/support/{}", self.model_slug)
     }
+
+    /// The host of the cloud service the product connects to.
+    pub fn cloud_host(&self) -> String {
+        format!("cloud.{}", self.mail_domain())
+    }
 }
 
 /// The catalogue entry for a product.
@@ -220,6 +282,10 @@ pub fn spec(product: SimProduct) -> &'static ProductSpec {
         SimProduct::CloudTetheredCamera => &CLOUD_TETHERED_CAMERA,
         SimProduct::ShallowEraseCamera => &SHALLOW_ERASE_CAMERA,
         SimProduct::OpaqueDoorbell => &OPAQUE_DOORBELL,
+        SimProduct::IgnoredChoicesCamera => &IGNORED_CHOICES_CAMERA,
+        SimProduct::UndocumentedCamera => &UNDOCUMENTED_CAMERA,
+        SimProduct::CleartextCloudCamera => &CLEARTEXT_CLOUD_CAMERA,
+        SimProduct::ReconnectStormCamera => &RECONNECT_STORM_CAMERA,
     }
 }
 
@@ -252,6 +318,13 @@ const CAMERA: ProductSpec = ProductSpec {
         ("5.11-1", "POST /api/erase deletes recordings and settings and restores the label password, and says so."),
         ("5.13-1", "Every field is checked for type, range, length and characters; bad input gets 422 and the camera keeps working."),
         ("5.8-3", "The sensor page describes the camera, the microphone and the motion sensor."),
+        ("5.3-6", "Automatic updates and notifications are on from the factory; POST /api/updates turns them off, on or postpones them, and GET shows the change."),
+        ("5.5-6", "The cloud connection opens with a TLS ClientHello; nothing is sent before the handshake."),
+        ("5.9-3", "A failed or dropped cloud session is retried after 100 ms, then 200, 400, 800 ms and every 1.6 s."),
+        ("5.11-4", "The erase answer says what was deleted, and it was."),
+        ("5.12-2", "The set-up guide walks through each security step; the checking guide says where each setting is shown."),
+        ("6-3", "POST /api/consent withdraws a consent at once; GET shows it withdrawn, also after a power cut."),
+        ("6-5", "The telemetry page names each kind of telemetry, why and by whom it is processed."),
     ],
     manufacturer: "Goodcam Devices Ltd",
     manufacturer_address: "12 Harbour Road, Bristol BS1 4XX, United Kingdom",
@@ -542,6 +615,129 @@ static OPAQUE_DOORBELL: ProductSpec = ProductSpec {
         unit("FGD1-26J-000003", "F0:9F:C2:99:12:03", "tG4&Pp@uLQrtsx@a"),
         unit("FGD1-26J-000004", "F0:9F:C2:99:12:04", "oI2eGjGHP4l$kY6F"),
         unit("FGD1-26J-000005", "F0:9F:C2:99:12:05", "Y@QYVdfnSjj3u!ym"),
+    ],
+    ..CAMERA
+};
+
+static IGNORED_CHOICES_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::IgnoredChoicesCamera,
+    name: "ignored-choices-camera",
+    summary: "5.3-6, 6-3: turning automatic updates off and withdrawing consent are confirmed and change nothing",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.3-6", "POST /api/updates answers with the switches as asked, but automatic updates stay on and a postponement is forgotten."),
+        ("6-3", "POST /api/consent confirms a withdrawn consent, but the camera keeps the consent and goes on processing."),
+    ],
+    manufacturer: "Heronsgate Devices Ltd",
+    manufacturer_address: "14 Mill Lane, Norwich NR2 4AA, United Kingdom",
+    model: "HG-CAM4",
+    model_slug: "hg-cam4",
+    product_type: "Indoor security camera",
+    hostname: "hg-cam4",
+    website_host: "www.heronsgate.example",
+    flaws: &[Flaw::IgnoredChoices],
+    units: &[
+        unit("HGC4-26J-000001", "60:01:94:99:12:01", "1qdXWPJx$@d8ut8p"),
+        unit("HGC4-26J-000002", "60:01:94:99:12:02", "dq#sxRpvED5hJRaO"),
+        unit("HGC4-26J-000003", "60:01:94:99:12:03", "v%RTYZPNvS!I4k9G"),
+        unit("HGC4-26J-000004", "60:01:94:99:12:04", "vvK9JkmW378D@Cn5"),
+        unit("HGC4-26J-000005", "60:01:94:99:12:05", "1*1CFUB^WkNh&Bm2"),
+    ],
+    ..CAMERA
+};
+
+static UNDOCUMENTED_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::UndocumentedCamera,
+    name: "undocumented-camera",
+    summary: "5.11-3, 5.12-2, 5.12-3, 6-5: the published guidance leaves out account deletion, a set-up step, a check and why telemetry is collected",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.11-3", "The deletion instructions explain the erase on the camera but not how to delete the account and its cloud data."),
+        ("5.12-2", "The set-up guide never tells the user to keep remote access off."),
+        ("5.12-3", "The checking guide does not say how to check remote access."),
+        ("6-5", "The telemetry page lists what is collected but not why or by whom."),
+    ],
+    manufacturer: "Saltmarsh Electronics Ltd",
+    manufacturer_address: "8 Quay Street, Whitby YO21 1AA, United Kingdom",
+    model: "SM-EYE2",
+    model_slug: "sm-eye2",
+    product_type: "Indoor security camera",
+    hostname: "sm-eye2",
+    website_host: "www.saltmarsh.example",
+    flaws: &[Flaw::ThinGuidance],
+    units: &[
+        unit("SME2-26K-000001", "A8:03:2A:AA:13:01", "bd2AG2!B2TFu2#a#"),
+        unit("SME2-26K-000002", "A8:03:2A:AA:13:02", "Wo!C7VLo&*tddxg$"),
+        unit("SME2-26K-000003", "A8:03:2A:AA:13:03", "vy&4Zr9moEH#ZhNX"),
+        unit("SME2-26K-000004", "A8:03:2A:AA:13:04", "2xGqc@fQ7ZvqsP3C"),
+        unit("SME2-26K-000005", "A8:03:2A:AA:13:05", "CT@nK%EBJMhw5k62"),
+    ],
+    ..CAMERA
+};
+
+static CLEARTEXT_CLOUD_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::CleartextCloudCamera,
+    name: "cleartext-cloud-camera",
+    summary: "5.5-6, 5.5-7, 5.8-1, 5.8-2: the camera registers with its cloud in plain HTTP, sending its key, the account e-mail and recording titles readable",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.5-6", "The cloud connection opens with a plain HTTP POST carrying the device key: no TLS at all."),
+        ("5.5-7", "The device key crosses the internet readable by anyone on the path."),
+        ("5.8-1", "The account e-mail address travels in the clear."),
+        ("5.8-2", "Titles of the user's recordings travel in the clear."),
+    ],
+    manufacturer: "Fenwick Optics Ltd",
+    manufacturer_address: "23 Bridge Street, Lincoln LN1 1AA, United Kingdom",
+    model: "FO-C3",
+    model_slug: "fo-c3",
+    product_type: "Indoor security camera",
+    hostname: "fo-c3",
+    website_host: "www.fenwick-optics.example",
+    flaws: &[Flaw::PlaintextCloud],
+    units: &[
+        unit("FOC3-26L-000001", "D4:F5:13:BB:14:01", "rOjlqnFCraP@c0Ys"),
+        unit("FOC3-26L-000002", "D4:F5:13:BB:14:02", "&H^h4$7lft6zNHIA"),
+        unit("FOC3-26L-000003", "D4:F5:13:BB:14:03", "33N#bEI3p85cRbGI"),
+        unit("FOC3-26L-000004", "D4:F5:13:BB:14:04", "EV45gO!V@RrwlIM5"),
+        unit("FOC3-26L-000005", "D4:F5:13:BB:14:05", "Kak^99n&eEC7C6JY"),
+    ],
+    ..CAMERA
+};
+
+static RECONNECT_STORM_CAMERA: ProductSpec = ProductSpec {
+    product: SimProduct::ReconnectStormCamera,
+    name: "reconnect-storm-camera",
+    summary: "5.9-3: when its cloud connection fails the camera retries every 5 ms without back-off",
+    behaviours: &[
+        ("5.1-1", CAMERA_5_1_1),
+        ("5.1-2", CAMERA_5_1_2),
+        ("5.2-1", GOOD_DISCLOSURE),
+        ("5.3-13", CAMERA_5_3_13),
+        ("5.9-3", "When the cloud refuses or drops its session the camera reconnects every 5 ms, hundreds of times a second, instead of backing off as declared."),
+    ],
+    manufacturer: "Gullwing Home Ltd",
+    manufacturer_address: "30 Cliff Road, Brighton BN2 1AA, United Kingdom",
+    model: "GW-CAM",
+    model_slug: "gw-cam",
+    product_type: "Indoor security camera",
+    hostname: "gw-cam",
+    website_host: "www.gullwing.example",
+    flaws: &[Flaw::ReconnectFlood],
+    units: &[
+        unit("GWCM-26M-000001", "F0:9F:C2:CC:15:01", "Mi^z*nF6ytTBURaH"),
+        unit("GWCM-26M-000002", "F0:9F:C2:CC:15:02", "yx49wQOmC*b5k5pb"),
+        unit("GWCM-26M-000003", "F0:9F:C2:CC:15:03", "9!O36jKkv!0#GhTn"),
+        unit("GWCM-26M-000004", "F0:9F:C2:CC:15:04", "rU@D4J1@pmHdN&Z1"),
+        unit("GWCM-26M-000005", "F0:9F:C2:CC:15:05", "INU%9z&4mgYake@B"),
     ],
     ..CAMERA
 };

@@ -8,6 +8,8 @@
 //! | `POST /api/firmware` | basic auth; field `image`: a signed image (see `update.rs`), base64 |
 //! | `GET /api/clips`, `POST /api/clips` | basic auth; the user's recordings; field `title` |
 //! | `POST /api/erase` | basic auth; field `confirm=true`; erases recordings, settings and the password |
+//! | `GET /api/updates`, `POST /api/updates` | basic auth; fields `automatic_updates`, `update_notifications` (true/false), `postpone_days` (0-30) |
+//! | `GET /api/consent`, `POST /api/consent` | basic auth; fields `cloud_recording`, `usage_statistics` (true given, false withdrawn) |
 //!
 //! Each [`Flaw`] of the product changes one of these behaviours.
 
@@ -22,7 +24,7 @@ use base64::Engine;
 
 use super::catalog::Flaw;
 use super::http_admin::{basic_auth_refusal, json_error, Admin};
-use super::state::Settings;
+use super::state::{Consents, Settings, UpdateSettings};
 use super::update;
 
 /// Longest device name.
@@ -43,6 +45,8 @@ pub(super) fn routes() -> Router<Admin> {
         .route("/api/firmware", post(firmware))
         .route("/api/clips", get(list_clips).post(add_clip))
         .route("/api/erase", post(erase))
+        .route("/api/updates", get(read_updates).post(change_updates))
+        .route("/api/consent", get(read_consents).post(change_consents))
 }
 
 /// Around every admin request: a crashed service answers 503 to everything;
@@ -266,4 +270,97 @@ async fn erase(
         "message": "All recordings, settings and your password have been deleted from the camera.",
     }))
     .into_response()
+}
+
+fn boolean(value: &str) -> Option<String> {
+    (value == "true" || value == "false").then(|| value.to_string())
+}
+
+async fn read_updates(State(admin): State<Admin>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
+        return refusal;
+    }
+    Json(admin.unit.update_settings()).into_response()
+}
+
+/// The user's update switches. The flawed camera answers with the settings
+/// as asked and keeps the old ones.
+async fn change_updates(
+    State(admin): State<Admin>,
+    headers: HeaderMap,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Response {
+    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
+        return refusal;
+    }
+    let fields = match form_or_reject(form) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if fields.is_empty() {
+        return unprocessable("no setting given");
+    }
+    let mut updates: UpdateSettings = admin.unit.update_settings();
+    for (name, value) in fields {
+        match name.as_str() {
+            "automatic_updates" => match boolean(&value) {
+                Some(v) => updates.automatic_updates = v,
+                None => return unprocessable("automatic_updates takes true or false"),
+            },
+            "update_notifications" => match boolean(&value) {
+                Some(v) => updates.update_notifications = v,
+                None => return unprocessable("update_notifications takes true or false"),
+            },
+            "postpone_days" => match value.parse::<u8>() {
+                Ok(n) if n <= 30 && value.len() <= 2 => updates.postpone_days = value,
+                _ => return unprocessable("postpone_days takes 0 to 30"),
+            },
+            _ => return unprocessable("unknown setting"),
+        }
+    }
+    if !admin.spec.has(Flaw::IgnoredChoices) {
+        admin.unit.set_update_settings(updates.clone());
+    }
+    Json(updates).into_response()
+}
+
+async fn read_consents(State(admin): State<Admin>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
+        return refusal;
+    }
+    Json(admin.unit.consents()).into_response()
+}
+
+/// Give or withdraw consents. The flawed camera confirms a withdrawal and
+/// goes on as before.
+async fn change_consents(
+    State(admin): State<Admin>,
+    headers: HeaderMap,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Response {
+    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
+        return refusal;
+    }
+    let fields = match form_or_reject(form) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if fields.is_empty() {
+        return unprocessable("no consent given or withdrawn");
+    }
+    let mut consents: Consents = admin.unit.consents();
+    for (name, value) in fields {
+        let Some(v) = boolean(&value) else {
+            return unprocessable("a consent takes true (given) or false (withdrawn)");
+        };
+        match name.as_str() {
+            "cloud_recording" => consents.cloud_recording = v,
+            "usage_statistics" => consents.usage_statistics = v,
+            _ => return unprocessable("unknown consent"),
+        }
+    }
+    if !admin.spec.has(Flaw::IgnoredChoices) {
+        admin.unit.set_consents(consents.clone());
+    }
+    Json(consents).into_response()
 }

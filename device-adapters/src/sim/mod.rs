@@ -30,6 +30,7 @@ mod tarpit;
 mod telnet;
 mod tls;
 pub mod update;
+mod uplink;
 mod website;
 
 use std::fmt;
@@ -74,6 +75,10 @@ pub enum SimProduct {
     CloudTetheredCamera,
     ShallowEraseCamera,
     OpaqueDoorbell,
+    IgnoredChoicesCamera,
+    UndocumentedCamera,
+    CleartextCloudCamera,
+    ReconnectStormCamera,
 }
 
 impl SimProduct {
@@ -99,6 +104,10 @@ impl SimProduct {
             SimProduct::CloudTetheredCamera,
             SimProduct::ShallowEraseCamera,
             SimProduct::OpaqueDoorbell,
+            SimProduct::IgnoredChoicesCamera,
+            SimProduct::UndocumentedCamera,
+            SimProduct::CleartextCloudCamera,
+            SimProduct::ReconnectStormCamera,
         ]
     }
 
@@ -225,6 +234,8 @@ pub struct RunningSim {
     ca_pem: String,
     /// The address the servers are bound to.
     host: Ipv4Addr,
+    /// Where the unit's cloud connection goes.
+    cloud: uplink::CloudTarget,
     tasks: Tasks,
 }
 
@@ -370,6 +381,12 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         tasks.spawn(serve::serve_http(listener, router, Some(acceptor)));
     }
 
+    // The unit's connection to its cloud service, once the harness names one.
+    let cloud = uplink::CloudTarget::new();
+    if spec.hostile.is_none() {
+        tasks.spawn(uplink::run(spec, unit.serial, state.clone(), cloud.clone()));
+    }
+
     tracing::info!(
         product = spec.name,
         unit = unit.serial,
@@ -385,6 +402,7 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         website_local,
         website_hosts,
         ca_pem: pki.ca_pem,
+        cloud,
         tasks,
     })
 }
@@ -561,6 +579,15 @@ impl PhysicalActions for RunningSim {
     async fn restore_uplink(&self) -> Result<(), String> {
         self.state.set_uplink(true);
         tracing::info!(product = self.product.name(), "simulated uplink restored");
+        Ok(())
+    }
+
+    async fn redirect_cloud(&self, target: SocketAddr) -> Result<(), String> {
+        if self.product.spec().hostile.is_some() {
+            return Err("this simulated product has no cloud connection".into());
+        }
+        self.cloud.redirect(target);
+        tracing::info!(product = self.product.name(), %target, "cloud connection redirected");
         Ok(())
     }
 }

@@ -55,6 +55,45 @@ struct Inner {
     uplink: bool,
     /// The admin service crashed and answers nothing useful until a power cycle.
     crashed: bool,
+    /// The automatic update and notification switches.
+    updates: UpdateSettings,
+    /// The user's consents.
+    consents: Consents,
+}
+
+/// The automatic update switches of a unit: on by default.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UpdateSettings {
+    pub automatic_updates: String,
+    pub update_notifications: String,
+    /// Days the next automatic update is put off (0 to 30).
+    pub postpone_days: String,
+}
+
+impl Default for UpdateSettings {
+    fn default() -> Self {
+        UpdateSettings {
+            automatic_updates: "true".into(),
+            update_notifications: "true".into(),
+            postpone_days: "0".into(),
+        }
+    }
+}
+
+/// The consents a user gives at set-up: both asked for, both given.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Consents {
+    pub cloud_recording: String,
+    pub usage_statistics: String,
+}
+
+impl Default for Consents {
+    fn default() -> Self {
+        Consents {
+            cloud_recording: "true".into(),
+            usage_statistics: "true".into(),
+        }
+    }
 }
 
 /// The user-visible settings of a unit.
@@ -112,6 +151,8 @@ impl UnitState {
                 clips: Vec::new(),
                 uplink: true,
                 crashed: false,
+                updates: UpdateSettings::default(),
+                consents: Consents::default(),
             }),
         }
     }
@@ -131,6 +172,27 @@ impl UnitState {
         } else {
             LoginVerdict::Rejected
         }
+    }
+
+    /// The current password (the flawed cloud client sends it as its key).
+    pub fn password(&self) -> String {
+        self.lock().password.clone()
+    }
+
+    pub fn update_settings(&self) -> UpdateSettings {
+        self.lock().updates.clone()
+    }
+
+    pub fn set_update_settings(&self, updates: UpdateSettings) {
+        self.lock().updates = updates;
+    }
+
+    pub fn consents(&self) -> Consents {
+        self.lock().consents.clone()
+    }
+
+    pub fn set_consents(&self, consents: Consents) {
+        self.lock().consents = consents;
     }
 
     pub fn firmware(&self) -> String {
@@ -170,6 +232,8 @@ impl UnitState {
             s.clips.clear();
         }
         s.settings = Settings::default();
+        s.updates = UpdateSettings::default();
+        s.consents = Consents::default();
         s.password = self.factory_password.clone();
         s.sessions.clear();
     }
@@ -278,6 +342,8 @@ impl UnitState {
         s.password = self.factory_password.clone();
         s.clips.clear();
         s.settings = Settings::default();
+        s.updates = UpdateSettings::default();
+        s.consents = Consents::default();
         s.failures = 0;
         s.locked_until = None;
         s.sessions.clear();

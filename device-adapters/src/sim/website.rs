@@ -8,7 +8,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::catalog::{Flaw, ProductSpec, WebsiteFlavour};
+use super::catalog::{
+    Flaw, ProductSpec, WebsiteFlavour, CAMERA_DELETION_ACTIONS, CAMERA_SETUP_CHECKS,
+    CAMERA_SETUP_STEPS, CAMERA_TELEMETRY,
+};
 use super::page::{escape, html_page};
 
 /// Everything the pages need, computed once at start.
@@ -53,7 +56,11 @@ pub fn router(site: Site) -> Router {
         .route("/", get(home))
         .route("/support/{model}", get(support))
         .route("/support/{model}/sensors", get(sensors))
-        .route("/privacy", get(privacy));
+        .route("/support/{model}/delete-data", get(deletion_instructions))
+        .route("/support/{model}/setup", get(setup_guide))
+        .route("/support/{model}/setup-check", get(setup_check))
+        .route("/privacy", get(privacy))
+        .route("/telemetry", get(telemetry));
     if site.has_security_contact() {
         router = router
             .route("/.well-known/security.txt", get(security_txt))
@@ -255,4 +262,102 @@ async fn privacy(State(site): State<Site>) -> Html<String> {
         address = escape(s.manufacturer_address),
     );
     Html(html_page("Privacy notice", &body))
+}
+
+/// The items of a guidance page: all of them, or all but the last for the
+/// product whose guidance is thin.
+fn guidance<T>(s: &ProductSpec, items: &'static [T]) -> &'static [T] {
+    if s.has(Flaw::ThinGuidance) {
+        &items[..items.len().saturating_sub(1)]
+    } else {
+        items
+    }
+}
+
+/// How to delete personal data, one declared action at a time.
+async fn deletion_instructions(State(site): State<Site>, Path(model): Path<String>) -> Response {
+    let s = site.spec;
+    if !model.eq_ignore_ascii_case(s.model_slug) {
+        return not_found().await;
+    }
+    let items: String = guidance(s, CAMERA_DELETION_ACTIONS)
+        .iter()
+        .map(|(action, what)| {
+            format!(
+                "<li>Choose <strong>{}</strong>: it {}. You see a confirmation when it is done.</li>\n",
+                escape(action),
+                escape(what)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Deleting your data from the {model}</h1>\n<ol>\n{items}</ol>",
+        model = escape(s.model),
+    );
+    Html(html_page(&format!("{} data deletion", s.model), &body)).into_response()
+}
+
+async fn setup_guide(State(site): State<Site>, Path(model): Path<String>) -> Response {
+    let s = site.spec;
+    if !model.eq_ignore_ascii_case(s.model_slug) {
+        return not_found().await;
+    }
+    let items: String = guidance(s, CAMERA_SETUP_STEPS)
+        .iter()
+        .map(|step| format!("<li>{}</li>\n", escape(step)))
+        .collect();
+    let body = format!(
+        "<h1>Setting up the {model} securely</h1>\n<p>In the app, during set-up:</p>\n<ol>\n{items}</ol>",
+        model = escape(s.model),
+    );
+    Html(html_page(&format!("{} secure set-up", s.model), &body)).into_response()
+}
+
+async fn setup_check(State(site): State<Site>, Path(model): Path<String>) -> Response {
+    let s = site.spec;
+    if !model.eq_ignore_ascii_case(s.model_slug) {
+        return not_found().await;
+    }
+    let items: String = guidance(s, CAMERA_SETUP_CHECKS)
+        .iter()
+        .map(|(name, path, field, secure)| {
+            format!(
+                "<li><strong>{}</strong>: the camera shows it at {} as {}; it should read {}.</li>\n",
+                escape(name),
+                escape(path),
+                escape(field),
+                escape(secure)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Checking that your {model} is set up securely</h1>\n<ul>\n{items}</ul>",
+        model = escape(s.model),
+    );
+    Html(html_page(&format!("{} set-up check", s.model), &body)).into_response()
+}
+
+/// The telemetry information. The thin page lists the data only.
+async fn telemetry(State(site): State<Site>) -> Html<String> {
+    let s = site.spec;
+    let items: String = CAMERA_TELEMETRY
+        .iter()
+        .map(|(data, purpose, processor)| {
+            if s.has(Flaw::ThinGuidance) {
+                format!("<li>{}</li>\n", escape(data))
+            } else {
+                format!(
+                    "<li><strong>{}</strong>: processed by {} for {}.</li>\n",
+                    escape(data),
+                    escape(processor),
+                    escape(purpose)
+                )
+            }
+        })
+        .collect();
+    let body = format!(
+        "<h1>Telemetry</h1>\n<p>With your consent the {model} sends:</p>\n<ul>\n{items}</ul>",
+        model = escape(s.model),
+    );
+    Html(html_page("Telemetry", &body))
 }

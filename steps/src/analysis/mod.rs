@@ -5,3 +5,4 @@
 pub mod passwords;
 pub mod security_txt;
 pub mod text;
+pub mod traffic;

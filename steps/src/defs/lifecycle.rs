@@ -4,8 +4,8 @@
 
 use iotmark_adapters::device::{Credential, LoginOutcome};
 use iotmark_adapters::endpoints::{
-    base64_decode, base64_encode, foreign_signed_image, refused_images, ApiEndpoint, ApiFunction,
-    ApiMethod, CallValue, FieldKind, TestImage,
+    base64_decode, base64_encode, foreign_signed_image, refused_images, ApiAnswer, ApiEndpoint,
+    ApiFunction, ApiMethod, CallValue, FieldKind, TestImage,
 };
 use iotmark_adapters::profile::{UpdateDelivery, UpdateVerifier};
 use iotmark_adapters::secret::Secret;
@@ -48,6 +48,10 @@ pub fn defs() -> Vec<StepDef> {
         step!(
             r"user data stored on the product is gone after the declared erase function, and the user's password is back to the factory one",
             erase_erases
+        ),
+        step!(
+            r"the answer to the declared erase function tells the user their data was deleted, and it was",
+            erase_confirmed
         ),
     ]
 }
@@ -335,7 +339,9 @@ async fn after_power_cut(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
-async fn erase_erases(w: &mut World, _: Vec<String>) -> StepResult {
+/// Store user data and a user password, erase through the declared
+/// function, and look: the erase answer, the endpoint, and what remains.
+async fn erase_round(w: &World) -> Result<(ApiAnswer, ApiEndpoint, Vec<String>), StepError> {
     let p = w.profile().clone();
     let erase = p
         .ixit
@@ -509,6 +515,11 @@ async fn erase_erases(w: &mut World, _: Vec<String>) -> StepResult {
             list.path
         ));
     }
+    Ok((answer, erase, problems))
+}
+
+async fn erase_erases(w: &mut World, _: Vec<String>) -> StepResult {
+    let (answer, erase, problems) = erase_round(w).await?;
     if !problems.is_empty() {
         return Err(StepError::Fail(format!(
             "the erase function answered HTTP {} but user data remains: {}",
@@ -519,6 +530,34 @@ async fn erase_erases(w: &mut World, _: Vec<String>) -> StepResult {
     w.note(format!(
         "after {} {} the stored item was gone, the user's password refused and the factory password back",
         erase.method.as_str(),
+        erase.path
+    ));
+    Ok(())
+}
+
+/// Words that tell a user their data is gone.
+const CONFIRMATIONS: &[&str] = &["deleted", "erased", "removed"];
+
+async fn erase_confirmed(w: &mut World, _: Vec<String>) -> StepResult {
+    let (answer, erase, problems) = erase_round(w).await?;
+    let body = answer.body.to_lowercase();
+    let Some(word) = CONFIRMATIONS.iter().find(|c| body.contains(*c)) else {
+        return Err(StepError::Fail(format!(
+            "the answer to {} {} does not tell the user their data was deleted: {:?}",
+            erase.method.as_str(),
+            erase.path,
+            answer.body.chars().take(120).collect::<String>()
+        )));
+    };
+    if !problems.is_empty() {
+        return Err(StepError::Fail(format!(
+            "the answer to {} says the data was {word}, which is untrue: {}",
+            erase.path,
+            problems.join("; ")
+        )));
+    }
+    w.note(format!(
+        "the answer to {} says the data was {word}, and it was",
         erase.path
     ));
     Ok(())

@@ -11,6 +11,8 @@ use crate::world::{StepResult, World};
 
 mod api;
 mod auth;
+mod choices;
+mod cloud;
 mod communication;
 mod credentials;
 mod data;
@@ -74,7 +76,9 @@ impl Registry {
                 .chain(api::defs())
                 .chain(credentials::defs())
                 .chain(lifecycle::defs())
-                .chain(publications::defs());
+                .chain(publications::defs())
+                .chain(cloud::defs())
+                .chain(choices::defs());
             let defs = all
                 .filter_map(|d| {
                     // Patterns are constants checked by the `every_step_is_defined`
@@ -137,7 +141,9 @@ mod tests {
             + api::defs().len()
             + credentials::defs().len()
             + lifecycle::defs().len()
-            + publications::defs().len();
+            + publications::defs().len()
+            + cloud::defs().len()
+            + choices::defs().len();
         assert_eq!(r.len(), total, "a step pattern does not compile");
         let c = Catalogue::embedded().unwrap();
         // An assessor scenario's steps say what a person checks; nothing runs them.
