@@ -966,6 +966,32 @@ fn verify_batch_from_a_folder_and_a_list_of_urls() {
     assert!(out[3].starts_with("INVALID") && out[3].contains("urls.txt:6"));
     assert!(out[4].starts_with("3 of 4 labels valid"), "{}", out[4]);
 
+    // --digital-link puts the GS1 Digital Link form in the QR code.
+    let dl_dir = work.path().join("label-dl");
+    let r = iotmark([
+        "issue",
+        "--report",
+        work.path().join("run/report.json").to_str().unwrap(),
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--out",
+        dl_dir.to_str().unwrap(),
+        "--digital-link",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dl = r.json();
+    assert_eq!(dl["url"], dl["digital_link_url"]);
+    // The good-camera label is smaller than the reference label (short serial
+    // and names), so even its Digital Link form fits version 11 at ECC M.
+    assert_eq!(dl["qr_version"], 11);
+    let png = dl_dir.join("label.png").display().to_string();
+    let v = verify(&lab, &png, &[]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+
     // Without --batch or a label it is a usage error; an empty batch too.
     let r = iotmark([
         "verify",
