@@ -383,13 +383,15 @@ pub fn verify_with_status(
 ///
 /// Label signatures are still checked one at a time with `verify_strict`.
 /// Ed25519 batch verification (one multi-scalar multiplication for many
-/// signatures) is faster, but it does not accept the same set: it checks the
-/// cofactorless equation with random 128-bit weights, so a genuine signature
-/// whose R has had a small-order point added passes it one time in eight,
-/// where `verify_strict` always refuses it — a second valid encoding of a
-/// genuine label, which the label format promises never exists. Ruling that
-/// out needs a torsion check on every R, which costs what batching saves
-/// (`benches/verify.rs` measures both).
+/// signatures) is about four times faster, but it does not accept the same
+/// set: it checks the cofactorless equation with random 128-bit weights, so a
+/// signature whose R carries a small-order component passes it about one time
+/// in eight, where `verify_strict` always refuses it. Only the holder of a lab
+/// key can make such a signature (the component must be in R before the hash
+/// is taken, so it cannot be added to someone else's label), but then the
+/// same label would be valid or invalid depending on which verifier, or which
+/// batch, checked it. Ruling that out needs a torsion check on every R, which
+/// costs more than batching saves (`benches/verify.rs` measures both).
 pub fn verify_many(
     inputs: &[LabelInput],
     trust: &TrustStore,
