@@ -83,8 +83,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub profile: PathBuf,
     /// The product: sim:<product> or net:<host>.
-    #[arg(long)]
-    pub device: String,
+    #[arg(long, required_unless_present = "fleet")]
+    pub device: Option<String>,
+    /// A fleet file (schemas/fleet.schema.json): run every unit it lists
+    /// (net:<host> or sim:<product>), each with its own report under
+    /// OUT/units/, and a summary in OUT/fleet.json.
+    #[arg(long, conflicts_with_all = ["device", "units", "unit"])]
+    pub fleet: Option<PathBuf>,
     /// uk-psti, en303645 or en303645-full.
     #[arg(long, default_value = "uk-psti")]
     pub scheme: String,

@@ -515,3 +515,61 @@ fn the_daemon_scenarios_are_the_suites_own() {
     }
     assert!(checked >= 12, "only {checked} lines checked");
 }
+
+/// `--fleet FILE` with two `net:` units (here the same loopback host twice):
+/// one report per unit, in the folders the file names, and the summary.
+#[test]
+fn a_fleet_file_runs_every_real_unit() {
+    let name = "a_fleet_file_runs_every_real_unit";
+    let Some(openssl) = find("openssl") else {
+        return skip(name, "openssl is not installed");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = s_server(
+        &openssl,
+        dir.path(),
+        &["-no_tls1", "-no_tls1_1", "-cipher", "ECDHE+AESGCM"],
+    );
+    let profile = profile(dir.path(), tls_interfaces(daemon.port));
+    let fleet = dir.path().join("fleet.json");
+    let units = json!({
+        "fleet_version": 1,
+        "units": [
+            {"device": "net:127.0.0.1", "name": "bench-a"},
+            {"device": "net:127.0.0.1", "name": "bench-b"}
+        ]
+    });
+    std::fs::write(&fleet, units.to_string()).unwrap();
+    let out = dir.path().join("fleet-run");
+    let features = daemons_dir().join("features");
+    let r = iotmark([
+        "run",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--fleet",
+        fleet.to_str().unwrap(),
+        "--scheme",
+        "en303645",
+        "--features",
+        features.to_str().unwrap(),
+        "--rate",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    // s_server -www lets anyone in: 5.1-1-2 fails on both units.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let summary = r.json();
+    assert_eq!(summary["units"], 2);
+    assert_eq!(summary["counts"]["not_conformant"], 2, "{summary}");
+    for (i, unit) in ["bench-a", "bench-b"].iter().enumerate() {
+        assert_eq!(summary["results"][i]["device"], "net:127.0.0.1");
+        let report: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join("units").join(unit).join("report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(case_verdicts(&report)["5.5-1-2"], "PASS", "{unit}");
+    }
+}

@@ -71,7 +71,8 @@ pub async fn open_net(
 ) -> Result<ProbedDevice, AdapterError> {
     let host = host.strip_prefix("net:").unwrap_or(host);
     let book = NetAddressBook::resolve(host, config.connect_timeout).await?;
-    let actions = HookActions::from_profile(&profile.operator_hooks);
+    let actions =
+        HookActions::from_profile(&profile.operator_hooks).for_device(&format!("net:{host}"));
     ProbedDevice::open(
         format!("net:{host}"),
         profile,

@@ -130,6 +130,9 @@ fn show_output(output: &str) -> String {
 #[derive(Debug)]
 pub struct HookActions {
     hooks: OperatorHooks,
+    /// The device the hooks act on (`net:<host>`), given to commands as
+    /// `IOTMARK_DEVICE` and `IOTMARK_HOST`.
+    device: Option<String>,
     interactive: bool,
     /// One prompt at a time on the terminal.
     prompt_lock: tokio::sync::Mutex<()>,
@@ -140,9 +143,19 @@ impl HookActions {
     pub fn from_profile(hooks: &OperatorHooks) -> Self {
         HookActions {
             hooks: hooks.clone(),
+            device: None,
             interactive: std::io::stdin().is_terminal(),
             prompt_lock: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The unit the hooks act on. A command hook then finds its spec in
+    /// `IOTMARK_DEVICE` (`net:192.0.2.10`) and the host alone in
+    /// `IOTMARK_HOST`, so one profile's hook can serve a fleet of units (a
+    /// relay channel or a smart plug per host); a prompt names the unit.
+    pub fn for_device(mut self, spec: &str) -> Self {
+        self.device = Some(spec.to_string());
+        self
     }
 
     /// Override whether prompts may be shown (a `--no-prompt` flag, tests).
@@ -164,7 +177,7 @@ impl HookActions {
                 let limit = timeout_seconds
                     .map(Duration::from_secs)
                     .unwrap_or(DEFAULT_HOOK_TIMEOUT);
-                let output = run_command(name, command, limit).await?;
+                let output = run_command(name, command, limit, self.device.as_deref()).await?;
                 Ok(HookReport {
                     action,
                     how: command.join(" "),
@@ -202,8 +215,13 @@ impl HookActions {
     /// Show `prompt` on stderr and wait for Enter; `skip` (or `n`) declines.
     async fn ask(&self, action: &'static str, prompt: &str) -> Result<(), HookError> {
         let _one_at_a_time = self.prompt_lock.lock().await;
+        let unit = self
+            .device
+            .as_deref()
+            .map(|d| format!(" {d}:"))
+            .unwrap_or_default();
         eprint!(
-            "\n[iotmark] {prompt}\n          Press Enter when done, or type 'skip' to decline: "
+            "\n[iotmark]{unit} {prompt}\n          Press Enter when done, or type 'skip' to decline: "
         );
         let read = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
@@ -233,12 +251,20 @@ async fn run_command(
     action: &'static str,
     argv: &[String],
     limit: Duration,
+    device: Option<&str>,
 ) -> Result<String, HookError> {
     let Some((program, args)) = argv.split_first() else {
         return Err(HookError::EmptyCommand { action });
     };
     let command = argv.join(" ");
-    let mut child = tokio::process::Command::new(program)
+    let mut command_line = tokio::process::Command::new(program);
+    if let Some(spec) = device {
+        let host = spec.strip_prefix("net:").unwrap_or(spec);
+        command_line
+            .env("IOTMARK_DEVICE", spec)
+            .env("IOTMARK_HOST", host);
+    }
+    let mut child = command_line
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -342,5 +368,49 @@ impl PhysicalActions for HookActions {
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn command(argv: &[&str]) -> Option<Hook> {
+        Some(Hook::Command {
+            command: argv.iter().map(|s| s.to_string()).collect(),
+            timeout_seconds: Some(5),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_command_hook_is_told_which_unit_it_acts_on() {
+        let hooks = OperatorHooks {
+            power_cycle: command(&[
+                "sh",
+                "-c",
+                r#"test "$IOTMARK_DEVICE" = net:192.0.2.7 && test "$IOTMARK_HOST" = 192.0.2.7"#,
+            ]),
+            factory_reset: command(&["sh", "-c", "exit 3"]),
+            ..OperatorHooks::default()
+        };
+        let actions = HookActions::from_profile(&hooks)
+            .interactive(false)
+            .for_device("net:192.0.2.7");
+        let done = actions.perform(PhysicalAction::PowerCycle).await.unwrap();
+        assert_eq!(done.action, PhysicalAction::PowerCycle);
+        let failed = actions.perform(PhysicalAction::FactoryReset).await;
+        assert!(
+            matches!(failed, Err(HookError::Failed { .. })),
+            "{failed:?}"
+        );
+        let missing = actions.perform(PhysicalAction::CutUplink).await;
+        assert_eq!(
+            missing.unwrap_err(),
+            HookError::Missing {
+                action: "cut_uplink"
+            }
+        );
     }
 }

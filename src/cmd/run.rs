@@ -142,6 +142,11 @@ pub fn exit_for(verdict: Conformance) -> Exit {
 pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
     let scheme = super::scheme_arg(&args.scheme)?;
     let profile = Profile::load(&args.profile)?;
+    let device = match (&args.device, &args.fleet) {
+        (Some(d), _) => d.clone(),
+        (None, Some(file)) => file.display().to_string(),
+        (None, None) => anyhow::bail!("--device or --fleet is needed"),
+    };
     let previous = args
         .previous_report
         .as_deref()
@@ -152,7 +157,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
         eprintln!(
             "running {} on {} ({} {})",
             scheme.name(),
-            args.device,
+            device,
             profile.product.manufacturer,
             profile.product.model
         );
@@ -161,17 +166,22 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
         Some(path) => Attestations::load(path)?,
         None => Attestations::none(),
     };
-    if args.units > 1 {
+    let fleet = match &args.fleet {
+        Some(file) => Some(super::fleet::load_fleet(file, &profile)?),
+        None if args.units > 1 => Some(super::fleet::sim_units(&device, args.units, &profile)?),
+        None => None,
+    };
+    if let Some(units) = fleet {
         return super::fleet::run_fleet(super::fleet::FleetPlan {
             profile,
-            device: args.device.clone(),
+            source: device,
             scheme,
             out: args.out.clone(),
             probe: args.probe.clone(),
             previous,
             features: args.features.clone(),
             attestations,
-            units: args.units,
+            units,
             jobs: args.jobs,
             format: args.format,
         })
@@ -180,7 +190,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
     let out = execute_with(
         RunPlan {
             profile,
-            device: &args.device,
+            device: &device,
             scheme,
             out: &args.out,
             probe: &args.probe,
