@@ -399,11 +399,12 @@ fn attestation_files_are_checked() {
         .as_array()
         .unwrap()
         .iter()
-        .position(|a| a["test_case"] == "5.5-2-2")
+        .position(|a| a["test_case"] == "5.4-1-2")
         .unwrap();
     doc["attestations"][idx]["verdict"] = json!("FAIL");
-    doc["attestations"][idx]["rationale"] =
-        json!("The camera runs a TLS library other than the declared one.");
+    doc["attestations"][idx]["rationale"] = json!(
+        "The administrator password hash was read out of the flash over the board's test pads."
+    );
     let fail = dir.path().join("fail.json");
     std::fs::write(&fail, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     let run = run_camera(
@@ -414,8 +415,8 @@ fn attestation_files_are_checked() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
-    assert_eq!(case_verdicts(&r)["5.5-2-2"], "FAIL");
-    assert!(r.to_string().contains("other than the declared one"));
+    assert_eq!(case_verdicts(&r)["5.4-1-2"], "FAIL");
+    assert!(r.to_string().contains("read out of the flash"));
 }
 
 #[test]
