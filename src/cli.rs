@@ -125,6 +125,9 @@ pub struct RunArgs {
     /// The lab certificate for --lab-key.
     #[arg(long, requires = "lab_key")]
     pub lab_cert: Option<PathBuf>,
+    /// Environment variable holding the passphrase of an encrypted --lab-key.
+    #[arg(long, value_name = "VAR", requires = "lab_key")]
+    pub lab_passphrase_env: Option<String>,
     #[command(flatten)]
     pub probe: ProbeArgs,
 }

@@ -603,3 +603,82 @@ fn diff_shows_changed_verdicts_and_a_shortened_support_period() {
     let bad = iotmark(["diff", old.to_str().unwrap(), "/nonexistent"]);
     assert_eq!(bad.code, 2);
 }
+
+/// `iotmark ARGS` with one extra environment variable.
+fn iotmark_with_env(args: &[&str], var: &str, value: &str) -> Run {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env(var, value)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: std::time::Duration::ZERO,
+    }
+}
+
+#[test]
+fn an_encrypted_lab_key_signs_a_report_only_with_its_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let var = "IOTMARK_TEST_REPORT_LAB_PASS";
+    let passphrase = "lab passphrase for reports";
+    let auth = root.join("authority");
+    let lab = root.join("lab");
+    let r = iotmark([
+        "keys",
+        "init-authority",
+        "--name",
+        "Report Accreditation",
+        "--out",
+        auth.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = iotmark_with_env(
+        &[
+            "keys",
+            "init-lab",
+            "--authority",
+            auth.to_str().unwrap(),
+            "--name",
+            "Report Lab",
+            "--out",
+            lab.to_str().unwrap(),
+            "--passphrase-env",
+            var,
+        ],
+        var,
+        passphrase,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run_dir = root.join("run");
+    let r = run_psti("good-camera", &run_dir, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let key = lab.join("lab.key").display().to_string();
+    let cert = lab.join("lab.pem").display().to_string();
+    let run = run_dir.display().to_string();
+    let sign = |with: Option<&str>| {
+        let mut args = vec!["report", "sign", &run, "--key", &key, "--cert", &cert];
+        if with.is_some() {
+            args.extend(["--passphrase-env", var]);
+        }
+        iotmark_with_env(&args, var, with.unwrap_or(passphrase))
+    };
+
+    // Without the passphrase, and with a wrong one: bad input naming the key.
+    for attempt in [None, Some("not the passphrase")] {
+        let r = sign(attempt);
+        assert_eq!(r.code, 2, "{attempt:?}: {}\n{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("lab.key"), "{attempt:?}: {}", r.stderr);
+        assert!(!run_dir.join("report.seal").exists());
+    }
+
+    let r = sign(Some(passphrase));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let anchor = auth.join("authority.pem").display().to_string();
+    let r = verify(&run_dir, &["--trust-anchor", &anchor]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}

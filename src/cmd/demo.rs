@@ -60,7 +60,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         iotmark_labels::pki::init_lab(&authority_dir, "Demo Test Lab", &scope, &lab_dir)?;
     println!("   authority {}", anchor.display());
     println!("   lab       {}", lab_cert.display());
-    let sealed = super::report::sign_folder(&run_dir, &lab_dir.join("lab.key"), &lab_cert)?;
+    let sealed = super::report::sign_folder(&run_dir, &lab_dir.join("lab.key"), &lab_cert, None)?;
     println!("   report signed by the lab: {}", sealed.seal.display());
 
     println!("\n3. Issue: a signed label from the report");

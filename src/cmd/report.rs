@@ -38,6 +38,9 @@ pub struct SignArgs {
     /// The lab's certificate (lab.pem).
     #[arg(long)]
     pub cert: PathBuf,
+    /// Environment variable holding the passphrase of an encrypted --key.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -86,8 +89,16 @@ pub struct Sealed {
 
 /// Sign `dir` with the lab key and certificate. Refuses a folder whose
 /// evidence does not check out.
-pub fn sign_folder(dir: &Path, key: &Path, cert: &Path) -> anyhow::Result<Sealed> {
-    let signer = LabelSigner::from_files(key, cert)?;
+/// `passphrase_env` names the environment variable holding the passphrase of
+/// an encrypted key.
+pub fn sign_folder(
+    dir: &Path,
+    key: &Path,
+    cert: &Path,
+    passphrase_env: Option<&str>,
+) -> anyhow::Result<Sealed> {
+    let passphrase = super::keys::passphrase_from_env("--passphrase-env", passphrase_env)?;
+    let signer = LabelSigner::from_files_with(key, cert, passphrase.as_ref())?;
     let certificate = signer.certificate();
     let kid = hex::encode(certificate.kid());
     let manifest = seal::manifest(
@@ -115,7 +126,12 @@ pub fn sign_folder(dir: &Path, key: &Path, cert: &Path) -> anyhow::Result<Sealed
 }
 
 fn sign(args: SignArgs) -> anyhow::Result<Exit> {
-    let sealed = sign_folder(&args.dir, &args.key, &args.cert)?;
+    let sealed = sign_folder(
+        &args.dir,
+        &args.key,
+        &args.cert,
+        args.passphrase_env.as_deref(),
+    )?;
     match args.format {
         Format::Json => output::print_json(&sealed)?,
         Format::Text => {

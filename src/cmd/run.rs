@@ -203,7 +203,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
     )
     .await?;
     if let (Some(key), Some(cert)) = (&args.lab_key, &args.lab_cert) {
-        let sealed = super::report::sign_folder(&args.out, key, cert)?;
+        let sealed =
+            super::report::sign_folder(&args.out, key, cert, args.lab_passphrase_env.as_deref())?;
         if text {
             eprintln!("report signed by {} (kid {})", sealed.lab, sealed.kid);
         }
