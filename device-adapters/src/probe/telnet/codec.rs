@@ -201,6 +201,48 @@ mod tests {
     }
 
     #[test]
+    fn random_streams_decode_the_same_however_they_are_split() {
+        // xorshift: deterministic, no dependency. Bytes drawn mostly from
+        // the negotiation alphabet so IAC sequences are common.
+        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+        let alphabet = [
+            IAC, DO, DONT, WILL, WONT, SB, SE, OPT_ECHO, OPT_SGA, 0, b'a', b'\r',
+        ];
+        for round in 0..5_000 {
+            let len = round % 200 + 1;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let r = x.to_le_bytes();
+                    if r[1] < 200 {
+                        alphabet[usize::from(r[0]) % alphabet.len()]
+                    } else {
+                        r[0]
+                    }
+                })
+                .collect();
+            let decode = |chunk: usize| {
+                let mut d = TelnetDecoder::default();
+                let (mut text, mut replies) = (Vec::new(), Vec::new());
+                let mut failed = false;
+                for piece in bytes.chunks(chunk) {
+                    if d.feed(piece, &mut text, &mut replies).is_err() {
+                        failed = true;
+                        break;
+                    }
+                }
+                (text, replies, failed)
+            };
+            let whole = decode(bytes.len());
+            assert_eq!(whole, decode(1 + round % 7), "round {round}");
+            assert!(whole.0.len() <= bytes.len());
+            assert!(whole.1.len() <= 3 * bytes.len());
+        }
+    }
+
+    #[test]
     fn lines_end_in_cr_lf() {
         assert_eq!(encode_line("root"), b"root\r\n");
     }
