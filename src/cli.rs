@@ -75,6 +75,10 @@ pub struct ProbeArgs {
     /// Most probes per second (default: unlimited for sim:, 20 for net:).
     #[arg(long)]
     pub rate: Option<u32>,
+    /// A packet capture (pcap or pcapng) of the device's upstream traffic,
+    /// recorded on the lab network: the cloud-traffic test cases judge it.
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -197,6 +197,11 @@ pub struct CloudLink {
     /// doubling up to `max_delay_ms`.
     pub initial_delay_ms: u32,
     pub max_delay_ms: u32,
+    /// Values from the unit's personal data (an account e-mail, a recording
+    /// title stored before a capture) that must not be readable in its cloud
+    /// traffic; looked for in a capture (`iotmark run --capture`).
+    #[serde(default)]
+    pub personal_data_markers: Vec<String>,
 }
 
 /// How a signed update image is laid out: the signed payload followed by a

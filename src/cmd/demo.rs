@@ -35,6 +35,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         timeout: 5.0,
         scenario_timeout: 120,
         rate: None,
+        capture: None,
     };
     let device = format!("sim:{}", product.name());
     let run = execute(RunPlan {

@@ -103,6 +103,11 @@ pub async fn execute_with(
         scenario_timeout: Duration::from_secs(plan.probe.scenario_timeout.max(1)),
         attestations,
         unit: plan.unit,
+        capture: plan
+            .probe
+            .capture
+            .clone()
+            .map(iotmark_steps::capture::CaptureSource::new),
     });
     let show = plan.progress;
     let progress = move |r: &ScenarioResult| {

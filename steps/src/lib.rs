@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod attestation;
+pub mod capture;
 pub mod catalogue;
 pub mod defs;
 pub mod dictionary;

@@ -36,6 +36,9 @@ pub struct RunContext {
     pub attestations: Attestations,
     /// Which of the profile's declared units (index into /units) is under test.
     pub unit: usize,
+    /// A capture of the device's upstream traffic (`--capture`): the cloud
+    /// test cases judge it instead of observing the device live.
+    pub capture: Option<crate::capture::CaptureSource>,
 }
 
 impl RunContext {

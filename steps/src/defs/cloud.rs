@@ -7,11 +7,15 @@
 //! device's cloud connection sent there ([`Device::redirect_cloud`]), so it
 //! sees the first bytes of each session and when each connection attempt
 //! arrives. A simulated product can be redirected; a real unit's cloud
-//! traffic cannot be observed this way, and the test cases say so
-//! (INCONCLUSIVE).
+//! traffic cannot be observed this way. Given a capture of the unit's
+//! upstream traffic recorded on the lab network (`--capture`), the same
+//! judgements are made from the sessions it holds ([`crate::capture`]);
+//! without one a real unit's cases are INCONCLUSIVE.
 //!
 //! [`Device::redirect_cloud`]: iotmark_adapters::device::Device::redirect_cloud
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iotmark_adapters::endpoints::{ApiFunction, ApiMethod, CallValue, CloudLink, FieldKind};
@@ -23,6 +27,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::api::{call, valid_fields, with_function};
 use super::{step, StepDef};
 use crate::analysis::traffic::{self, ClientHello};
+use crate::capture::{CaptureReading, CaptureSource, Endpoint};
 use crate::world::{StepError, StepResult, World};
 
 /// Most bytes of a session's opening the harness keeps.
@@ -129,6 +134,10 @@ impl Observation {
 
 const UNIT_PASSWORD: &str = "the unit's password";
 const STORED_TITLE: &str = "a recording title the harness stored";
+const PERSONAL_MARKER: &str = "a declared personal-data marker";
+/// A session that lasted this long was accepted by the service: the
+/// back-off may start over after it.
+const HEALTHY_SESSION: Duration = Duration::from_secs(1);
 
 /// Store a recording with a title only the harness knows, so personal data
 /// on the wire can be recognised. `None` when no such endpoint is declared.
@@ -213,6 +222,9 @@ async fn observe(w: &World, link: &CloudLink) -> Result<Observation, StepError> 
     if let Some(title) = plant_title(w).await? {
         values.push((STORED_TITLE, title));
     }
+    for m in &link.personal_data_markers {
+        values.push((PERSONAL_MARKER, m.clone()));
+    }
     let listener = stand_in(w, link).await?;
     let started = Instant::now();
     let (mut stream, _) = tokio::time::timeout(patience(link), listener.accept())
@@ -264,6 +276,11 @@ async fn judge(
     modern: bool,
 ) -> StepResult {
     let (link, others) = mechanisms(w, payloads, remote_only, what)?;
+    let ctx = Arc::clone(&w.ctx);
+    if let Some(source) = &ctx.capture {
+        let reading = from_capture(w, source, &link).await?;
+        return judge_capture(w, &reading, &link, &others, what, which, modern);
+    }
     let seen = observe(w, &link).await?;
     let readable = seen.readable(which);
     let Some(hello) = &seen.hello else {
@@ -351,7 +368,7 @@ async fn personal_encrypted(w: &mut World, _: Vec<String>) -> StepResult {
         &[Payload::PersonalData, Payload::SensitivePersonalData],
         false,
         "personal data",
-        &[STORED_TITLE],
+        &[STORED_TITLE, PERSONAL_MARKER],
         false,
     )
     .await
@@ -363,7 +380,7 @@ async fn sensitive_encrypted(w: &mut World, _: Vec<String>) -> StepResult {
         &[Payload::SensitivePersonalData],
         true,
         "sensitive personal data to associated services",
-        &[STORED_TITLE],
+        &[STORED_TITLE, PERSONAL_MARKER],
         true,
     )
     .await
@@ -402,6 +419,11 @@ async fn outage(listener: &TcpListener, window: Duration, first_within: Duration
 
 async fn orderly_reconnect(w: &mut World, _: Vec<String>) -> StepResult {
     let link = cloud_link(w)?;
+    let ctx = Arc::clone(&w.ctx);
+    if let Some(source) = &ctx.capture {
+        let reading = from_capture(w, source, &link).await?;
+        return reconnect_capture(w, &reading, &link);
+    }
     let listener = stand_in(w, &link).await?;
     // Long enough for several doublings of the declared first wait.
     let window = Duration::from_millis((u64::from(link.initial_delay_ms) * 25).clamp(1000, 10_000));
@@ -461,6 +483,308 @@ async fn orderly_reconnect(w: &mut World, _: Vec<String>) -> StepResult {
         link.max_delay_ms,
         after.as_millis(),
         opened.len()
+    ));
+    Ok(())
+}
+
+/// The device's addresses on the lab network and the declared cloud
+/// endpoint: which sessions of a capture are the device's cloud traffic.
+async fn capture_endpoint(w: &World, link: &CloudLink) -> Result<Endpoint, StepError> {
+    let device = match w.ctx.device.name().strip_prefix("net:") {
+        Some(host) => {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            match host.parse::<IpAddr>() {
+                Ok(ip) => vec![ip],
+                Err(_) => tokio::net::lookup_host((host, 0))
+                    .await
+                    .map(|addrs| addrs.map(|a| a.ip()).collect())
+                    .map_err(|e| {
+                        StepError::Inconclusive(format!(
+                            "cannot resolve the device {host} to find its traffic in the capture: {e}"
+                        ))
+                    })?,
+            }
+        }
+        // A simulation answers on loopback.
+        None => vec![Ipv4Addr::LOCALHOST.into(), Ipv6Addr::LOCALHOST.into()],
+    };
+    Ok(Endpoint {
+        device,
+        port: link.port,
+        server: link.host.parse().ok(),
+    })
+}
+
+/// Read the run's capture (once per run), recording what was read.
+async fn from_capture(
+    w: &World,
+    source: &CaptureSource,
+    link: &CloudLink,
+) -> Result<Arc<CaptureReading>, StepError> {
+    let ep = capture_endpoint(w, link).await?;
+    let started = Instant::now();
+    let read = source.read(&ep).await;
+    let (response, outcome) = match &read {
+        Ok(r) => (r.summary(&ep), format!("{} session(s)", r.sessions.len())),
+        Err(e) => (e.to_string(), "unusable".into()),
+    };
+    w.ev.record(ProbeRecord {
+        probe: "cloud-capture".into(),
+        target: format!("{}:{}", link.host, link.port),
+        request: format!(
+            "read the capture {} for the device's sessions to port {}",
+            source.path.display(),
+            link.port
+        ),
+        response,
+        outcome,
+        duration: started.elapsed(),
+    });
+    read.map_err(|e| StepError::Inconclusive(e.to_string()))
+}
+
+/// The capture named in a reason: its file and the start of its hash.
+fn named(r: &CaptureReading) -> String {
+    format!(
+        "the capture {} (sha256 {})",
+        r.path,
+        r.sha256.get(..16).unwrap_or(&r.sha256)
+    )
+}
+
+/// The values looked for in a capture: the unit's password and the
+/// declared personal-data markers.
+fn capture_values(w: &World, link: &CloudLink) -> Vec<(&'static str, String)> {
+    let mut values: Vec<(&'static str, String)> = Vec::new();
+    if let Some(p) = w
+        .profile()
+        .units
+        .get(w.ctx.unit)
+        .and_then(|u| u.initial_password.clone())
+    {
+        values.push((UNIT_PASSWORD, p.expose().to_string()));
+    }
+    for m in &link.personal_data_markers {
+        values.push((PERSONAL_MARKER, m.clone()));
+    }
+    values
+}
+
+/// [`judge`] from a capture: every captured session opens with a TLS
+/// ClientHello, none of `which` is readable in any client bytes, and (when
+/// `modern`) nothing older than TLS 1.2 is offered.
+fn judge_capture(
+    w: &mut World,
+    reading: &CaptureReading,
+    link: &CloudLink,
+    others: &[String],
+    what: &str,
+    which: &[&str],
+    modern: bool,
+) -> StepResult {
+    let values: Vec<(&'static str, String)> = capture_values(w, link)
+        .into_iter()
+        .filter(|(l, _)| which.contains(l))
+        .collect();
+    let pairs: Vec<(&'static str, &str)> = values.iter().map(|(l, v)| (*l, v.as_str())).collect();
+    let opened: Vec<_> = reading.opened().filter(|s| !s.bytes.is_empty()).collect();
+    if opened.is_empty() {
+        return Err(StepError::Inconclusive(format!(
+            "{} holds no session from the device to {}:{} with its opening bytes ({} session(s) in all)",
+            named(reading),
+            link.host,
+            link.port,
+            reading.sessions.len()
+        )));
+    }
+    let mut readable: Vec<&'static str> = Vec::new();
+    for s in &reading.sessions {
+        for found in traffic::readable(&s.bytes, &pairs) {
+            if !readable.contains(&found) {
+                readable.push(found);
+            }
+        }
+    }
+    let mut hellos = Vec::new();
+    for s in &opened {
+        let Some(hello) = traffic::client_hello(&s.bytes) else {
+            let detail = if readable.is_empty() {
+                String::new()
+            } else {
+                format!("; readable in the capture: {}", readable.join(", "))
+            };
+            let mut shown = traffic::preview(&s.bytes, 40);
+            for (label, v) in &values {
+                if !v.is_empty() {
+                    shown = shown.replace(v.as_str(), &format!("[{label}]"));
+                }
+            }
+            return Err(StepError::Fail(format!(
+                "in {} the session from {} to {} ({}) carries {what} but opened without TLS: {shown:?}{detail}",
+                named(reading),
+                s.client,
+                s.server,
+                link.communication,
+            )));
+        };
+        hellos.push(hello);
+    }
+    if !readable.is_empty() {
+        return Err(StepError::Fail(format!(
+            "in {} {} shows {}",
+            named(reading),
+            link.communication,
+            readable.join(", ")
+        )));
+    }
+    let lowest = hellos
+        .iter()
+        .map(|h| h.lowest_version)
+        .min()
+        .unwrap_or(TLS12);
+    let best = hellos.iter().map(|h| h.best_version).max().unwrap_or(TLS12);
+    if modern && lowest < TLS12 {
+        return Err(StepError::Fail(format!(
+            "in {} {} offers {}, older than TLS 1.2",
+            named(reading),
+            link.communication,
+            traffic::version_name(lowest)
+        )));
+    }
+    if !others.is_empty() {
+        return Err(StepError::Inconclusive(format!(
+            "in {} {} opened with a TLS ClientHello, but {} also carry {what} and were not observed",
+            named(reading),
+            link.communication,
+            others.join(", ")
+        )));
+    }
+    let names: Vec<String> = {
+        let mut n: Vec<String> = hellos
+            .iter()
+            .filter_map(|h| h.server_name.clone())
+            .collect();
+        n.sort();
+        n.dedup();
+        n
+    };
+    w.note(format!(
+        "in {} each of the {} session(s) of {} opened with a TLS ClientHello offering {} to {}{}; {}",
+        named(reading),
+        opened.len(),
+        link.communication,
+        traffic::version_name(best),
+        traffic::version_name(lowest),
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", names.join(", "))
+        },
+        if values.is_empty() {
+            "no value to look for was declared".to_string()
+        } else {
+            format!(
+                "none of {} was readable",
+                values.iter().map(|(l, _)| *l).collect::<Vec<_>>().join(", ")
+            )
+        }
+    ));
+    Ok(())
+}
+
+/// [`orderly_reconnect`] from a capture: the device's connection attempts
+/// (SYN times), in runs broken only by a session the service kept, keep
+/// the declared back-off, and a session is accepted after the last failure.
+fn reconnect_capture(w: &mut World, reading: &CaptureReading, link: &CloudLink) -> StepResult {
+    let mut attempts: Vec<(Duration, bool)> = reading
+        .opened()
+        .filter_map(|s| {
+            let at = s.syn_at?;
+            let kept = s.accepted && s.lasted().is_some_and(|d| d >= HEALTHY_SESSION);
+            Some((at, kept))
+        })
+        .collect();
+    attempts.sort_by_key(|(at, _)| *at);
+    if attempts.len() < 3 {
+        return Err(StepError::Inconclusive(format!(
+            "{} shows {} connection attempt(s) from the device to {}:{}; at least three are needed to judge its back-off",
+            named(reading),
+            attempts.len(),
+            link.host,
+            link.port
+        )));
+    }
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let first = attempts.first().map(|(at, _)| *at).unwrap_or_default();
+    let times: Vec<u64> = attempts
+        .iter()
+        .map(|(at, _)| ms(at.saturating_sub(first)))
+        .collect();
+    // Runs of attempts after a failure; a kept session starts a new run.
+    let mut judged = 0usize;
+    let mut start = 0usize;
+    for end in 1..=attempts.len() {
+        let run_ends =
+            end == attempts.len() || attempts.get(end - 1).is_some_and(|(_, kept)| *kept);
+        if !run_ends {
+            continue;
+        }
+        let run = times.get(start..end).unwrap_or_default();
+        let base = run.first().copied().unwrap_or_default();
+        let rebased: Vec<u64> = run.iter().map(|t| t - base).collect();
+        judged += rebased.len().saturating_sub(1);
+        if let Some((i, gap, wait)) = traffic::backoff_violation(
+            &rebased,
+            u64::from(link.initial_delay_ms),
+            u64::from(link.max_delay_ms),
+        ) {
+            return Err(StepError::Fail(format!(
+                "in {} the product tried {} times in {} ms to reach {}:{}; attempt {} came {gap} ms after the one before, where the declared back-off waits at least {wait} ms",
+                named(reading),
+                attempts.len(),
+                times.last().copied().unwrap_or_default(),
+                link.host,
+                link.port,
+                start + i + 1
+            )));
+        }
+        start = end;
+    }
+    let last_failure = attempts.iter().rposition(|(_, kept)| !kept);
+    let Some(last_failure) = last_failure.filter(|_| judged > 0) else {
+        return Err(StepError::Inconclusive(format!(
+            "{} shows no outage of the cloud service: every session was kept, so the back-off cannot be judged",
+            named(reading)
+        )));
+    };
+    let Some(back) = reading
+        .opened()
+        .filter(|s| s.accepted)
+        .filter_map(|s| s.syn_at)
+        .find(|at| {
+            *at > attempts
+                .get(last_failure)
+                .map(|(a, _)| *a)
+                .unwrap_or_default()
+        })
+    else {
+        return Err(StepError::Inconclusive(format!(
+            "{} ends before the product is seen reconnecting after its last refused attempt",
+            named(reading)
+        )));
+    };
+    w.note(format!(
+        "in {} the product tried {} time(s) with gaps of {:?} ms (declared back-off from {} ms to {} ms), and reconnected {} ms after its first attempt",
+        named(reading),
+        attempts.len(),
+        times
+            .windows(2)
+            .map(|p| p[1].saturating_sub(p[0]))
+            .take(20)
+            .collect::<Vec<_>>(),
+        link.initial_delay_ms,
+        link.max_delay_ms,
+        ms(back.saturating_sub(first))
     ));
     Ok(())
 }
