@@ -454,7 +454,7 @@ impl<'a> Tracker<'a> {
             return;
         };
         if self.is_device(&s.src) && self.is_cloud(&s.dst) {
-            self.from_client(at, &s);
+            self.client_segment(at, &s);
         } else if self.is_cloud(&s.src) && self.is_device(&s.dst) {
             if let Some(&i) = self.index.get(&(s.dst, s.src)) {
                 if let Some(session) = self.sessions.get_mut(i) {
@@ -490,7 +490,7 @@ impl<'a> Tracker<'a> {
         Some(i)
     }
 
-    fn from_client(&mut self, at: Duration, s: &Segment) {
+    fn client_segment(&mut self, at: Duration, s: &Segment) {
         let known = self.index.get(&(s.src, s.dst)).copied();
         let i = if s.syn && !s.ack {
             match known {
