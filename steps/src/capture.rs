@@ -582,3 +582,118 @@ impl Session {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn ep() -> Endpoint {
+        Endpoint {
+            device: vec![IpAddr::from([10, 0, 0, 5])],
+            port: 443,
+            server: None,
+        }
+    }
+
+    /// A raw IPv4/TCP packet (link type RAW) without options or checksum.
+    fn ip_tcp(from_device: bool, port: u16, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let (src, dst, sp, dp) = if from_device {
+            ([10, 0, 0, 5], [192, 0, 2, 1], port, 443)
+        } else {
+            ([192, 0, 2, 1], [10, 0, 0, 5], 443, port)
+        };
+        let total = (20 + 20 + payload.len()) as u16;
+        let mut p = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0];
+        p[2..4].copy_from_slice(&total.to_be_bytes());
+        p.extend_from_slice(&src);
+        p.extend_from_slice(&dst);
+        p.extend_from_slice(&sp.to_be_bytes());
+        p.extend_from_slice(&dp.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    const SYN: u8 = 0x02;
+    const SYN_ACK: u8 = 0x12;
+    const PSH_ACK: u8 = 0x18;
+
+    fn track(frames: &[(u64, Vec<u8>)]) -> Tracker<'static> {
+        let ep: &'static Endpoint = Box::leak(Box::new(ep()));
+        let mut t = Tracker::new(ep);
+        for (ms, f) in frames {
+            t.frame(DataLink::RAW, Duration::from_millis(*ms), f);
+        }
+        t
+    }
+
+    #[test]
+    fn reassembles_out_of_order_and_retransmitted_segments() {
+        let isn = u32::MAX - 2; // the sequence number wraps inside the stream
+        let t = track(&[
+            (0, ip_tcp(true, 5000, isn, SYN, &[])),
+            (0, ip_tcp(true, 5000, isn, SYN, &[])),
+            (1, ip_tcp(false, 5000, 7, SYN_ACK, &[])),
+            (2, ip_tcp(true, 5000, isn.wrapping_add(4), PSH_ACK, b"def")),
+            (2, ip_tcp(true, 5000, isn.wrapping_add(1), PSH_ACK, b"abc")),
+            (3, ip_tcp(true, 5000, isn.wrapping_add(1), PSH_ACK, b"abcd")),
+            (4, ip_tcp(true, 5000, isn.wrapping_add(7), PSH_ACK, b"g")),
+            // Someone else's traffic and the server's bytes are not kept.
+            (5, ip_tcp(false, 5000, 8, PSH_ACK, b"server")),
+        ]);
+        assert_eq!(t.sessions.len(), 1);
+        let s = &t.sessions[0];
+        assert_eq!(s.bytes, b"abcdefg");
+        assert!(s.accepted);
+        assert_eq!(s.syn_at, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn keeps_at_most_a_bounded_amount_per_session() {
+        let big = vec![b'x'; 1400];
+        let mut frames = vec![(0, ip_tcp(true, 5001, 0, SYN, &[]))];
+        for i in 0..40u32 {
+            frames.push((1, ip_tcp(true, 5001, 1 + i * 1400, PSH_ACK, &big)));
+        }
+        let t = track(&frames);
+        assert_eq!(t.sessions[0].bytes.len(), STREAM_MAX);
+        assert!(t.sessions[0].capped);
+    }
+
+    #[test]
+    fn a_session_seen_midway_has_no_opening() {
+        let t = track(&[(0, ip_tcp(true, 5002, 99, PSH_ACK, b"tail"))]);
+        assert_eq!(t.sessions[0].syn_at, None);
+        assert_eq!(t.sessions[0].bytes, b"tail");
+    }
+
+    #[test]
+    fn hostile_bytes_are_errors_not_panics() {
+        let e = ep();
+        assert!(matches!(
+            parse("x.pcap", b"", &e),
+            Err(CaptureError::NotACapture { .. })
+        ));
+        // Every prefix of a pcap header and record.
+        let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        file.extend_from_slice(&[0; 8]);
+        file.extend_from_slice(&0xffffu32.to_le_bytes());
+        file.extend_from_slice(&101u32.to_le_bytes());
+        let packet = ip_tcp(true, 5003, 0, SYN, &[]);
+        file.extend_from_slice(&[0; 8]);
+        file.extend_from_slice(&(packet.len() as u32).to_le_bytes());
+        file.extend_from_slice(&(packet.len() as u32).to_le_bytes());
+        file.extend_from_slice(&packet);
+        let whole = parse("x.pcap", &file, &e).unwrap();
+        assert_eq!(whole.sessions.len(), 1);
+        for n in 0..file.len() {
+            let _ = parse("x.pcap", &file[..n], &e);
+        }
+        let mut pcapng = vec![0x0a, 0x0d, 0x0d, 0x0a];
+        pcapng.extend_from_slice(&[0xff; 60]);
+        assert!(parse("x.pcapng", &pcapng, &e).is_err());
+    }
+}
