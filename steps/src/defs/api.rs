@@ -177,15 +177,25 @@ fn short(body: &str) -> String {
     format!("{text:?}")
 }
 
-async fn no_open_endpoints(w: &mut World, _: Vec<String>) -> StepResult {
-    let endpoints: Vec<ApiEndpoint> = w
-        .profile()
-        .ixit
-        .api_endpoints
+/// The endpoints declared to need authentication; INCONCLUSIVE when there
+/// are none, since then nothing can be tried without it.
+fn needing_authentication(declared: &[ApiEndpoint]) -> Result<Vec<ApiEndpoint>, StepError> {
+    let endpoints: Vec<ApiEndpoint> = declared
         .iter()
         .filter(|e| e.authenticated)
         .cloned()
         .collect();
+    if endpoints.is_empty() {
+        return Err(StepError::Inconclusive(
+            "no endpoint in /ixit/api_endpoints is declared to need authentication, so none can be tried without it"
+                .into(),
+        ));
+    }
+    Ok(endpoints)
+}
+
+async fn no_open_endpoints(w: &mut World, _: Vec<String>) -> StepResult {
+    let endpoints = needing_authentication(&w.profile().ixit.api_endpoints)?;
     let mut open = Vec::new();
     for e in &endpoints {
         let a = call(w, e, false, valid_fields(e), "api-unauthenticated").await?;
@@ -231,9 +241,16 @@ async fn no_open_changes(w: &mut World, _: Vec<String>) -> StepResult {
         .into_iter()
         .filter(|e| e.method == ApiMethod::Get)
         .collect();
+    if readers.is_empty() {
+        return Err(StepError::Inconclusive(
+            "no settings GET endpoint is declared, so whether the settings stay as they were cannot be read".into(),
+        ));
+    }
     let mut before = Vec::new();
     for r in &readers {
-        before.push(call(w, r, true, Vec::new(), "api-settings-read").await?);
+        let a = call(w, r, true, Vec::new(), "api-settings-read").await?;
+        settings_readable(r, &a)?;
+        before.push(a);
     }
     let mut accepted = Vec::new();
     for e in &changing {
@@ -248,9 +265,12 @@ async fn no_open_changes(w: &mut World, _: Vec<String>) -> StepResult {
             ));
         }
     }
+    let mut unread = None;
     for (r, old) in readers.iter().zip(&before) {
         let now = call(w, r, true, Vec::new(), "api-settings-read").await?;
-        if old.is_success() && now.body != old.body {
+        if let Err(e) = settings_readable(r, &now) {
+            unread.get_or_insert(e);
+        } else if now.body != old.body {
             accepted.push(format!(
                 "the settings read from {} changed from {} to {}",
                 r.path,
@@ -265,11 +285,26 @@ async fn no_open_changes(w: &mut World, _: Vec<String>) -> StepResult {
             accepted.join("; ")
         )));
     }
+    if let Some(e) = unread {
+        return Err(e);
+    }
     w.note(format!(
         "{} configuration-changing endpoint(s) refused unauthenticated changes; the settings were unchanged",
         changing.len()
     ));
     Ok(())
+}
+
+/// Did reading the settings from `r` give something to compare? Anything
+/// but 2xx leaves "the settings stay as they were" undecided.
+fn settings_readable(r: &ApiEndpoint, a: &ApiAnswer) -> StepResult {
+    if a.is_success() {
+        return Ok(());
+    }
+    Err(StepError::Inconclusive(format!(
+        "the settings could not be read from {} (HTTP {}), so whether they changed is unknown",
+        r.path, a.status
+    )))
 }
 
 /// Software names whose version a banner must not give away.
@@ -431,6 +466,27 @@ fn bad_values(f: &iotmark_adapters::endpoints::ApiField) -> Vec<(String, String)
     out
 }
 
+/// A hostile value got no answer (`m`): the product stopped answering only
+/// when the follow-up health check confirms it is down; otherwise what went
+/// wrong stays INCONCLUSIVE.
+fn lost_answer(
+    label: &str,
+    m: String,
+    health: Option<Result<(), String>>,
+) -> Result<String, StepError> {
+    match health {
+        Some(Err(why)) => Ok(format!(
+            "stopped answering after {label}: {m}; then the status check failed: {why}"
+        )),
+        Some(Ok(())) => Err(StepError::Inconclusive(format!(
+            "{label} got no answer ({m}), though the product still answers its status check"
+        ))),
+        None => Err(StepError::Inconclusive(format!(
+            "{label} got no answer: {m}"
+        ))),
+    }
+}
+
 async fn input_validation(w: &mut World, _: Vec<String>) -> StepResult {
     let endpoints: Vec<ApiEndpoint> = w
         .profile()
@@ -480,7 +536,12 @@ async fn input_validation(w: &mut World, _: Vec<String>) -> StepResult {
                     }
                     Ok(_) => {}
                     Err(StepError::Inconclusive(m)) => {
-                        problems.push(format!("stopped answering after {label}: {m}"));
+                        let health = healthy(w).await;
+                        if problems.is_empty() {
+                            problems.push(lost_answer(&label, m, health)?);
+                        } else if let Ok(p) = lost_answer(&label, m, health) {
+                            problems.push(p);
+                        }
                         break 'endpoints;
                     }
                     Err(other) => return Err(other),
@@ -522,5 +583,66 @@ mod tests {
         assert!(disclosures(clean, "2.4.1", &["k7Rq#vX2"]).is_empty());
         assert!(disclosures("version 12.4.10", "2.4.1", &[]).is_empty());
         assert_eq!(disclosures("pw k7Rq#vX2", "", &["k7Rq#vX2"]).len(), 1);
+    }
+
+    fn endpoint(id: &str, authenticated: bool) -> ApiEndpoint {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "interface": "admin-api", "method": "GET",
+            "path": format!("/api/{id}"), "authenticated": authenticated,
+        }))
+        .unwrap()
+    }
+
+    fn answer(status: u16, body: &str) -> ApiAnswer {
+        ApiAnswer {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn no_endpoint_needing_authentication_is_inconclusive() {
+        assert!(matches!(
+            needing_authentication(&[]),
+            Err(StepError::Inconclusive(_))
+        ));
+        assert!(matches!(
+            needing_authentication(&[endpoint("info", false)]),
+            Err(StepError::Inconclusive(_))
+        ));
+        let found =
+            needing_authentication(&[endpoint("info", false), endpoint("status", true)]).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, "status");
+    }
+
+    #[test]
+    fn unreadable_settings_are_inconclusive() {
+        let r = endpoint("settings", true);
+        assert_eq!(settings_readable(&r, &answer(200, "{}")), Ok(()));
+        for status in [401, 404, 500] {
+            assert!(matches!(
+                settings_readable(&r, &answer(status, "")),
+                Err(StepError::Inconclusive(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn a_lost_answer_fails_only_when_the_product_is_down() {
+        let m = || "timed out".to_string();
+        assert!(lost_answer("x", m(), Some(Err("refused".into())))
+            .unwrap()
+            .contains("stopped answering"));
+        assert!(matches!(
+            lost_answer("x", m(), Some(Ok(()))),
+            Err(StepError::Inconclusive(_))
+        ));
+        assert!(matches!(
+            lost_answer("x", m(), None),
+            Err(StepError::Inconclusive(_))
+        ));
     }
 }
