@@ -17,6 +17,7 @@ use iotmark_labels::Verification;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::cache::{respond, Kind};
 use super::error::{ApiError, ServeError};
 use super::registry::RegistryHandle;
 use super::state::AppState;
@@ -32,6 +33,15 @@ struct Verified<'a> {
     #[serde(flatten)]
     verification: &'a Verification,
     checked_on: String,
+}
+
+/// A verification as the API answers it, serialised once (for the cache).
+fn verified_bytes(v: &Verification, on: Date) -> Vec<u8> {
+    serde_json::to_vec(&Verified {
+        verification: v,
+        checked_on: on.to_string(),
+    })
+    .unwrap_or_else(|_| b"null".to_vec())
 }
 
 fn verified_json(v: &Verification, on: Date) -> serde_json::Value {
@@ -88,11 +98,12 @@ pub async fn verify_one(
     State(state): State<AppState>,
     Path(digits): Path<String>,
     Query(q): Query<AtQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     check_digits(&digits)?;
     let at = parse_at(&state, q.at.as_deref())?;
-    let v = state.verifier.verify_digits(&digits, at);
-    Ok(Json(verified_json(&v, at)))
+    Ok(respond(&state, Kind::Json, &digits, at, |v| {
+        verified_bytes(v, at)
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,15 +115,13 @@ struct VerifyRequest {
 }
 
 /// `POST /api/v1/verify` with `{"label": URL or digits, "at"?: date}`.
-pub async fn verify_post(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn verify_post(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let request: VerifyRequest = parse_json(&body)?;
     let at = parse_at(&state, request.at.as_deref())?;
     let digits = label_digits(&request.label)?;
-    let v = state.verifier.verify_digits(digits, at);
-    Ok(Json(verified_json(&v, at)))
+    Ok(respond(&state, Kind::Json, digits, at, |v| {
+        verified_bytes(v, at)
+    }))
 }
 
 #[derive(Debug, Deserialize)]

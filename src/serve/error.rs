@@ -1,20 +1,18 @@
 //! The one place where errors become HTTP responses.
 //!
 //! Handlers return [`ServeError`]; layers that answer on their own (body
-//! limit, panic catcher, unknown route) are passed through
-//! [`normalise_errors`], so every error response a client sees was rendered
+//! limit, panic catcher, unknown route) are passed through [`normalise`]
+//! (by the front layer, [`super::middleware::front`]), so every error response a client sees was rendered
 //! here: JSON under `/api/`, a small HTML page elsewhere, and never an
 //! internal detail (file paths, SQL, parser positions of our own code). The
 //! internal cause, if any, is logged here and only here.
 
-use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::html;
 
-/// Marks a response rendered by this module, so [`normalise_errors`] leaves it alone.
+/// Marks a response rendered by this module, so [`normalise`] leaves it alone.
 #[derive(Debug, Clone, Copy)]
 struct Rendered;
 
@@ -160,10 +158,9 @@ impl IntoResponse for PageError {
 
 /// Re-renders error responses that layers or axum produced on their own
 /// (413 from the body limit, 404 for unknown routes, 405, 500 from a caught
-/// panic) so that they look like ours and carry nothing else.
-pub async fn normalise_errors(request: Request, next: Next) -> Response {
-    let audience = Audience::of_path(request.uri().path());
-    let response = next.run(request).await;
+/// panic) so that they look like ours and carry nothing else. Responses
+/// rendered here already, and every success, pass untouched.
+pub fn normalise(response: Response, audience: Audience) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || response.extensions().get::<Rendered>().is_some()

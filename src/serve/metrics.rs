@@ -1,11 +1,10 @@
-//! Prometheus metrics in the text exposition format, kept in atomics (and one
-//! small map keyed by route pattern and status, never by raw path, so a
-//! client cannot grow it).
+//! Prometheus metrics in the text exposition format, kept in atomics only:
+//! every label set is registered up front (route pattern × status code, never
+//! the raw path, so a client cannot grow anything), and recording a request
+//! is a few relaxed atomic increments — no lock, no allocation.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use iotmark_labels::LabelStatus;
@@ -15,9 +14,60 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-#[derive(Debug, Default)]
+/// Every route pattern the router has, then one for requests no route matched.
+pub const ROUTES: [&str; 21] = [
+    "/",
+    "/l/{digits}",
+    "/L/{digits}",
+    "/assets/label.css",
+    "/.well-known/security.txt",
+    "/security/disclosure-policy",
+    "/support",
+    "/api/v1/verify",
+    "/api/v1/verify/batch",
+    "/api/v1/verify/{digits}",
+    "/api/v1/labels",
+    "/api/v1/labels/{serial}",
+    "/api/v1/status-lists",
+    "/api/v1/status-lists/{kid}",
+    "/api/v1/log/head",
+    "/api/v1/log/inclusion/{serial}",
+    "/api/v1/log/consistency",
+    "/healthz",
+    "/metrics",
+    "unmatched",
+    "other",
+];
+
+/// The index of a route pattern in [`ROUTES`]; "unmatched" for none, "other"
+/// for a pattern missing from the list (a route added without a metric).
+pub fn route_index(pattern: Option<&str>) -> usize {
+    match pattern {
+        None => ROUTES.len() - 2,
+        Some(p) => ROUTES[..ROUTES.len() - 2]
+            .iter()
+            .position(|r| *r == p)
+            .unwrap_or(ROUTES.len() - 1),
+    }
+}
+
+/// The status codes counted one by one; any other is counted as "other".
+const STATUSES: [u16; 12] = [200, 304, 400, 404, 405, 408, 413, 429, 431, 500, 503, 504];
+
+fn status_slot(status: u16) -> usize {
+    STATUSES
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(STATUSES.len())
+}
+
+const STATUS_SLOTS: usize = STATUSES.len() + 1;
+
+#[derive(Debug)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// Requests by route (index into [`ROUTES`]) and status slot.
+    requests: [[AtomicU64; STATUS_SLOTS]; ROUTES.len()],
+    /// Requests per latency bucket (not cumulative; summed when rendered).
     buckets: [AtomicU64; BUCKETS.len()],
     duration_count: AtomicU64,
     duration_sum_micros: AtomicU64,
@@ -40,16 +90,32 @@ fn status_index(s: LabelStatus) -> usize {
 
 const STATUS_NAMES: [&str; 4] = ["valid", "revoked", "support-ended", "invalid"];
 
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            requests: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
+            buckets: std::array::from_fn(|_| AtomicU64::new(0)),
+            duration_count: AtomicU64::new(0),
+            duration_sum_micros: AtomicU64::new(0),
+            verifications: std::array::from_fn(|_| AtomicU64::new(0)),
+            cache_hits: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            connections_open: AtomicU64::new(0),
+            connections_total: AtomicU64::new(0),
+        }
+    }
+}
+
 impl Metrics {
-    pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
-        if let Ok(mut map) = self.requests.lock() {
-            *map.entry((route.to_owned(), status)).or_default() += 1;
+    /// One answered request; `route` is an index from [`route_index`].
+    pub fn request(&self, route: usize, status: u16, elapsed: Duration) {
+        if let Some(row) = self.requests.get(route) {
+            row[status_slot(status)].fetch_add(1, Ordering::Relaxed);
         }
         let secs = elapsed.as_secs_f64();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if secs <= *bound {
-                self.buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(i) = BUCKETS.iter().position(|bound| secs <= *bound) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
         }
         self.duration_count.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
@@ -90,27 +156,38 @@ impl Metrics {
             out,
             "# HELP iotmark_http_requests_total HTTP requests answered, by route pattern and status.\n# TYPE iotmark_http_requests_total counter"
         );
-        if let Ok(map) = self.requests.lock() {
-            for ((route, status), n) in map.iter() {
-                let _ = writeln!(
-                    out,
-                    "iotmark_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                    route.replace(['"', '\\', '\n'], "_")
-                );
+        for (route, row) in ROUTES.iter().zip(&self.requests) {
+            for (slot, n) in row.iter().enumerate() {
+                let n = n.load(Ordering::Relaxed);
+                if n == 0 {
+                    continue;
+                }
+                let _ = match STATUSES.get(slot) {
+                    Some(status) => writeln!(
+                        out,
+                        "iotmark_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                    ),
+                    None => writeln!(
+                        out,
+                        "iotmark_http_requests_total{{route=\"{route}\",status=\"other\"}} {n}"
+                    ),
+                };
             }
         }
         let _ = writeln!(
             out,
             "# HELP iotmark_http_request_duration_seconds Time to answer a request.\n# TYPE iotmark_http_request_duration_seconds histogram"
         );
+        let mut cumulative = 0u64;
         for (i, bound) in BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i].load(Ordering::Relaxed);
             let _ = writeln!(
                 out,
-                "iotmark_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                self.buckets[i].load(Ordering::Relaxed)
+                "iotmark_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
             );
         }
-        let count = self.duration_count.load(Ordering::Relaxed);
+        // A request counted in a bucket may not be in the count yet.
+        let count = self.duration_count.load(Ordering::Relaxed).max(cumulative);
         let _ = writeln!(
             out,
             "iotmark_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\niotmark_http_request_duration_seconds_sum {}\niotmark_http_request_duration_seconds_count {count}",

@@ -1,9 +1,15 @@
 //! `iotmark serve`: the verification service behind the QR code.
 //!
-//! axum on tower. The layers, outermost first: error normalisation (every
-//! error response rendered in one place), access log and metrics, panic
-//! catcher, security headers, per-client rate limit, a request deadline, and
-//! a request-body size limit. Connections are bounded by [`listener`].
+//! axum on tower. The layers, outermost first: the front layer
+//! ([`middleware::front`]: per-client rate limit, request deadline, error
+//! normalisation so every error response is rendered in one place, security
+//! headers, metrics and access log), the panic catcher, and a request-body
+//! size limit. Connections are bounded by [`listener`].
+//!
+//! Label verifications are answered from finished responses cached per label,
+//! date and revocation epoch ([`cache`]); status lists and the registry's
+//! revocations are reread every [`STATUS_RELOAD_EVERY`], and a change moves
+//! the epoch on, so a revoked label turns red on the next request after that.
 //!
 //! Routes:
 //! - `/l/{digits}` and `/L/{digits}`: the label page a shopper sees;
@@ -16,6 +22,7 @@
 
 mod api;
 mod args;
+mod cache;
 mod error;
 mod html;
 mod listener;
@@ -45,12 +52,13 @@ use state::AppState;
 /// Largest request body (a batch of labels).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// How often status list files are checked for a newer version.
-const STATUS_RELOAD_EVERY: Duration = Duration::from_secs(2);
+/// How often status list files and the registry's revocations are checked
+/// for changes.
+const STATUS_RELOAD_EVERY: Duration = Duration::from_secs(1);
 
 /// The application: routes and layers, without the listener.
 pub fn router(state: AppState) -> Router {
-    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::middleware::from_fn_with_state;
     Router::new()
         .route("/", get(pages::home))
         .route("/l/{digits}", get(pages::label_page))
@@ -73,15 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         // Layers run bottom to top on the way in.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(from_fn_with_state(state.clone(), middleware::deadline))
-        .layer(from_fn_with_state(state.clone(), middleware::rate_limit))
-        .layer(from_fn_with_state(
-            state.clone(),
-            middleware::security_headers,
-        ))
         .layer(CatchPanicLayer::new())
-        .layer(from_fn_with_state(state.clone(), middleware::observe))
-        .layer(from_fn(error::normalise_errors))
+        .layer(from_fn_with_state(state.clone(), middleware::front))
         .with_state(state)
 }
 
@@ -127,6 +128,29 @@ fn trust_store(
     Ok(TrustStore::from_trust_list(anchor, list, labs))
 }
 
+/// Where revocations come from: status list files, and the lab's registry
+/// (with its lab's kid, hex, and name).
+#[derive(Debug, Clone)]
+struct RevocationSources {
+    verifier: Arc<verifier::Verifier>,
+    registry: Option<(registry::RegistryHandle, (String, String))>,
+}
+
+impl RevocationSources {
+    /// Rereads whatever changed. Blocking.
+    fn reload(&self) {
+        self.verifier.reload_status_lists();
+        if let Some((registry, (kid, lab))) = &self.registry {
+            match registry.revocations_blocking() {
+                Ok(table) => self.verifier.learn_registry_revocations(kid, lab, table),
+                Err(e) => {
+                    tracing::warn!(error = ?e, "serve: cannot read the registry's revocations")
+                }
+            }
+        }
+    }
+}
+
 /// Runs the service until the process is stopped.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let fixed_today = args
@@ -144,6 +168,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(r) => r.lab_certificate()?,
         None => None,
     };
+    let registry_lab_id = registry_lab
+        .as_ref()
+        .map(|c| (hex::encode(c.kid()), c.name().to_owned()));
     let trust = trust_store(&args, registry_lab)?;
     let authority = trust.anchor.name().to_owned();
     let mut status_sources: Vec<PathBuf> = args.status.clone();
@@ -160,18 +187,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         (Some(cert), Some(key)) => Some(listener::tls_acceptor(cert, key)?),
         _ => None,
     };
-    let state = AppState {
+    let revocations = RevocationSources {
         verifier: verifier.clone(),
+        registry: registry.clone().zip(registry_lab_id),
+    };
+    revocations.reload();
+    let state = AppState::new(state::Shared {
+        verifier,
         registry,
         metrics: metrics.clone(),
-        rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst).map(Arc::new),
+        responses: cache::ResponseCache::default(),
+        rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst),
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         tls: tls.is_some(),
         fixed_today,
         contact: args.contact.clone(),
         support_end,
         authority,
-    };
+    });
     let socket = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -194,8 +227,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(STATUS_RELOAD_EVERY);
         loop {
             tick.tick().await;
-            let v = verifier.clone();
-            let _ = tokio::task::spawn_blocking(move || v.reload_status_lists()).await;
+            let sources = revocations.clone();
+            let _ = tokio::task::spawn_blocking(move || sources.reload()).await;
         }
     });
     let limits = listener::ConnectionLimits {

@@ -13,6 +13,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use iotmark_labels::{LabelStatus, Verification};
 
+use super::cache::{respond, Kind};
 use super::error::PageError;
 use super::html::{esc, long_date, page, safe_href, time_left, STYLESHEET};
 use super::state::AppState;
@@ -22,12 +23,12 @@ use super::verifier::check_digits;
 pub async fn label_page(
     State(state): State<AppState>,
     Path(digits): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     check_digits(&digits)?;
     let today = state.today();
-    let verifier = state.verifier.clone();
-    let v = verifier.verify_digits(&digits, today);
-    Ok(Html(render_label(&v, today, &state)))
+    Ok(respond(&state, Kind::Page, &digits, today, |v| {
+        render_label(v, today, &state).into_bytes()
+    }))
 }
 
 /// Human names of the schemes a label may claim.

@@ -1,28 +1,39 @@
-//! Per-client rate limiting: a token bucket per client IP address (IPv6
-//! clients by their /64, since one host usually holds the whole prefix).
-//! The table is bounded: when it is full, buckets that have refilled (whose
-//! clients are idle) are dropped first, and if none have, the new client
-//! shares an overflow bucket instead of growing the table.
+//! Per-client rate limiting: the generic cell rate algorithm (a token bucket
+//! kept as one number) per client IP address (IPv6 clients by their /64,
+//! since one host usually holds the whole prefix).
+//!
+//! Each client's state is one "theoretical arrival time" in an `AtomicU64`,
+//! updated by compare-and-swap; the table is split into shards behind
+//! read-write locks, so a request takes a shared read lock and one atomic
+//! update, and only a client's first request takes a (shard's) write lock.
+//! The table is bounded: when a shard is full, clients whose buckets have
+//! refilled (who are idle) are dropped first, and if none have, the new
+//! client shares an overflow bucket instead of growing the table.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 use std::time::Instant;
 
 /// Most clients tracked at once.
 const MAX_CLIENTS: usize = 65_536;
+/// Shards of the table.
+const SHARDS: usize = 16;
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-}
+type Shard = RwLock<HashMap<IpAddr, AtomicU64>>;
 
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    /// Nanoseconds one request "costs" (1 / rate).
+    interval: u64,
+    /// How far ahead of now a client's arrival time may run: burst × interval.
+    tolerance: u64,
+    /// Time zero of the arrival times.
+    epoch: Instant,
+    hasher: std::collections::hash_map::RandomState,
+    shards: [Shard; SHARDS],
 }
 
 /// The key a client is limited under.
@@ -46,40 +57,62 @@ const OVERFLOW: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 impl RateLimiter {
     /// `None` when `per_second` is 0 (no limit).
     pub fn new(per_second: u32, burst: u32) -> Option<Self> {
-        (per_second > 0).then(|| Self {
-            per_second: f64::from(per_second),
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+        (per_second > 0).then(|| {
+            let interval = 1_000_000_000 / u64::from(per_second);
+            Self {
+                interval,
+                tolerance: interval.saturating_mul(u64::from(burst.max(1))),
+                epoch: Instant::now(),
+                hasher: std::collections::hash_map::RandomState::new(),
+                shards: std::array::from_fn(|_| RwLock::new(HashMap::new())),
+            }
         })
     }
 
-    /// Takes one token for `ip`; `Err(seconds)` says when to retry.
+    fn shard(&self, key: IpAddr) -> &Shard {
+        // SHARDS is small: the remainder fits.
+        &self.shards[(self.hasher.hash_one(key) % SHARDS as u64) as usize]
+    }
+
+    /// Takes one request's worth for `ip` at time `now`; `Err(seconds)`
+    /// says when to retry.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
-        let Ok(mut buckets) = self.buckets.lock() else {
+        let now =
+            u64::try_from(now.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX);
+        let key = client_key(ip);
+        let shard = self.shard(key);
+        if let Ok(table) = shard.read() {
+            if let Some(tat) = table.get(&key) {
+                return self.take(tat, now);
+            }
+        }
+        let Ok(mut table) = shard.write() else {
             return Ok(());
         };
-        let mut key = client_key(ip);
-        if !buckets.contains_key(&key) && buckets.len() >= MAX_CLIENTS {
-            let (rate, burst) = (self.per_second, self.burst);
-            buckets
-                .retain(|_, b| b.tokens + now.duration_since(b.last).as_secs_f64() * rate < burst);
-            if buckets.len() >= MAX_CLIENTS {
+        let mut key = key;
+        if !table.contains_key(&key) && table.len() >= MAX_CLIENTS / SHARDS {
+            // Idle clients: their arrival time is in the past.
+            table.retain(|_, tat| tat.load(Ordering::Relaxed) > now);
+            if table.len() >= MAX_CLIENTS / SHARDS {
                 key = OVERFLOW;
             }
         }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: self.burst,
-            last: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - bucket.tokens) / self.per_second;
-            Err(wait.ceil().max(1.0) as u64)
+        let tat = table.entry(key).or_insert_with(|| AtomicU64::new(0));
+        self.take(tat, now)
+    }
+
+    fn take(&self, tat: &AtomicU64, now: u64) -> Result<(), u64> {
+        let mut current = tat.load(Ordering::Relaxed);
+        loop {
+            let next = current.max(now).saturating_add(self.interval);
+            if next - now > self.tolerance {
+                let wait_ns = next - now - self.tolerance;
+                return Err(wait_ns.div_ceil(1_000_000_000).max(1));
+            }
+            match tat.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(seen) => current = seen,
+            }
         }
     }
 }
@@ -112,5 +145,31 @@ mod tests {
         let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap_or(OVERFLOW);
         assert_eq!(client_key(a), client_key(b));
         assert!(RateLimiter::new(0, 10).is_none());
+    }
+
+    #[test]
+    fn the_table_stays_bounded() {
+        let limiter = RateLimiter::new(1, 5).unwrap_or_else(|| unreachable!());
+        let t0 = Instant::now();
+        let mut refused = 0;
+        for n in 0..(MAX_CLIENTS as u32 + 1000) {
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+            refused += usize::from(limiter.check(ip, t0).is_err());
+        }
+        // Those that did not fit share their shard's overflow bucket.
+        assert!(refused > 0 && refused < 1000, "{refused}");
+        let held: usize = limiter
+            .shards
+            .iter()
+            .map(|s| s.read().map(|t| t.len()).unwrap_or(0))
+            .sum();
+        assert!(held <= MAX_CLIENTS + SHARDS, "{held}");
+        // Once every client is idle, new ones get their own buckets again.
+        let later = t0 + Duration::from_secs(60);
+        let fresh = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 99));
+        for _ in 0..5 {
+            assert!(limiter.check(fresh, later).is_ok());
+        }
+        assert!(limiter.check(fresh, later).is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! claims, refreshed when the registry has more labels than the index (labels
 //! are append-only, so only new serials need reading).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use iotmark_registry::{Registry, RegistryError};
 use serde::Serialize;
 
 use super::error::ServeError;
+use super::verifier::RegistryRevocation;
 
 /// How often the index checks the registry for new labels.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
@@ -146,6 +148,28 @@ impl RegistryHandle {
             .lock()
             .map_err(|_| anyhow::anyhow!("registry lock poisoned"))?;
         Ok(inner.registry.lab_certificate()?)
+    }
+
+    /// The registry's revocation table, by serial. Blocking: call it from the
+    /// blocking pool.
+    pub fn revocations_blocking(&self) -> Result<HashMap<u64, RegistryRevocation>, ServeError> {
+        let inner = self
+            .inner
+            .lock()
+            .map_err(|_| ServeError::internal("registry lock poisoned"))?;
+        let records = inner.registry.revocations().map_err(map_err)?;
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                (
+                    r.serial,
+                    RegistryRevocation {
+                        revoked_at: r.revoked_at,
+                        reason: r.reason,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Runs `f` on the registry on the blocking pool.

@@ -1,22 +1,30 @@
 //! What every handler shares: the verifier, the registry, metrics, limits,
 //! and this service's own published facts (contact, support period).
+//!
+//! Every layer and handler gets its own copy of the state for each request,
+//! so [`AppState`] is one reference-counted pointer: a clone is one atomic
+//! increment, never a copy of the strings inside.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use time::Date;
 
+use super::cache::ResponseCache;
 use super::metrics::Metrics;
 use super::ratelimit::RateLimiter;
 use super::registry::RegistryHandle;
 use super::verifier::Verifier;
 
-#[derive(Debug, Clone)]
-pub struct AppState {
+#[derive(Debug)]
+pub struct Shared {
     pub verifier: Arc<Verifier>,
     pub registry: Option<RegistryHandle>,
     pub metrics: Arc<Metrics>,
-    pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// Finished verification responses (pages and JSON).
+    pub responses: ResponseCache,
+    pub rate_limiter: Option<RateLimiter>,
     pub request_timeout: Duration,
     pub tls: bool,
     /// Fixed verification date (`--now`), for audits and tests.
@@ -29,10 +37,25 @@ pub struct AppState {
     pub authority: String,
 }
 
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Shared>);
+
 impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+
     /// The date labels are judged on.
     pub fn today(&self) -> Date {
         self.fixed_today
             .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

@@ -7,8 +7,10 @@
 //! store and the date, none of which change while the server runs. Revocation
 //! does change, so it is never cached.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
@@ -77,12 +79,31 @@ pub struct StatusListInfo {
 /// Cache key: SHA-256 of the label bytes, and the date judged on.
 type CacheKey = ([u8; 32], Date);
 
+/// One revocation the lab's registry records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryRevocation {
+    pub revoked_at: String,
+    pub reason: String,
+}
+
+/// The revocation table of the lab's registry, as last read.
+#[derive(Debug, Default)]
+struct RegistryRevocations {
+    /// The registry's lab: its kid (hex) and name.
+    kid: String,
+    lab: String,
+    by_serial: HashMap<u64, RegistryRevocation>,
+}
+
 #[derive(Debug)]
 pub struct Verifier {
     trust: TrustStore,
     cache: Mutex<LruCache<CacheKey, Arc<Verification>>>,
     sources: Vec<PathBuf>,
     lists: RwLock<Vec<LoadedList>>,
+    registry_revocations: RwLock<Option<RegistryRevocations>>,
+    /// Moves on whenever the revocation data changes.
+    epoch: AtomicU64,
     metrics: Arc<Metrics>,
 }
 
@@ -100,6 +121,8 @@ impl Verifier {
             cache: Mutex::new(LruCache::new(capacity)),
             sources,
             lists: RwLock::new(Vec::new()),
+            registry_revocations: RwLock::new(None),
+            epoch: AtomicU64::new(0),
             metrics,
         };
         verifier.reload_status_lists();
@@ -108,6 +131,62 @@ impl Verifier {
 
     pub fn trust(&self) -> &TrustStore {
         &self.trust
+    }
+
+    /// The revocation epoch: a number that changes whenever a status list
+    /// is (re)loaded or the registry's revocations change. Anything derived
+    /// from revocation data in one epoch is stale in the next.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    fn next_epoch(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Takes the revocation table of the lab's registry (lab `kid`, hex, and
+    /// name `lab`), as just read. Revocations are permanent, so a table with
+    /// the same number of rows is the same table; only a change moves the epoch.
+    pub fn learn_registry_revocations(
+        &self,
+        kid: &str,
+        lab: &str,
+        revocations: HashMap<u64, RegistryRevocation>,
+    ) {
+        let Ok(mut known) = self.registry_revocations.write() else {
+            return;
+        };
+        let unchanged = known
+            .as_ref()
+            .is_some_and(|k| k.kid == kid && k.by_serial.len() == revocations.len());
+        if unchanged {
+            return;
+        }
+        tracing::info!(
+            lab,
+            revoked = revocations.len(),
+            "serve: registry revocations loaded"
+        );
+        *known = Some(RegistryRevocations {
+            kid: kid.to_owned(),
+            lab: lab.to_owned(),
+            by_serial: revocations,
+        });
+        drop(known);
+        self.next_epoch();
+    }
+
+    /// The registry's record of a revocation of label `serial` of lab `kid`.
+    fn registry_revocation(&self, kid: &str, serial: u64) -> Option<(String, RegistryRevocation)> {
+        let known = self.registry_revocations.read().ok()?;
+        let known = known.as_ref()?;
+        if !known.kid.eq_ignore_ascii_case(kid) {
+            return None;
+        }
+        known
+            .by_serial
+            .get(&serial)
+            .map(|r| (known.lab.clone(), r.clone()))
     }
 
     /// Rereads status list files whose modification time changed. A file that
@@ -139,6 +218,7 @@ impl Verifier {
                             bytes: Arc::new(bytes),
                         });
                     }
+                    self.next_epoch();
                 }
                 Err(reason) => {
                     tracing::warn!(path = %path.display(), %reason, "serve: status list refused; keeping the last good one");
@@ -278,6 +358,31 @@ impl Verifier {
                 };
             }
         });
+        if v.status == LabelStatus::Revoked {
+            return v;
+        }
+        if let Some((lab, record)) = self.registry_revocation(&kid, serial) {
+            let list_note = match &v.revocation {
+                Revocation::Checked { list_issued, .. } => format!(
+                    "the lab's signed status list of {} does not list it yet",
+                    rfc3339(*list_issued)
+                ),
+                Revocation::NotChecked { .. } => {
+                    "this service holds no current signed status list that lists it".to_owned()
+                }
+            };
+            v.status = LabelStatus::Revoked;
+            v.reason = format!(
+                "label {serial} was revoked by {lab} on {} ({}), as the lab's registry records",
+                record.revoked_at, record.reason
+            );
+            v.revocation = Revocation::NotChecked {
+                note: format!(
+                    "revoked in the lab's registry on {}; {list_note}",
+                    record.revoked_at
+                ),
+            };
+        }
         v
     }
 }

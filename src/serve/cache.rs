@@ -1,0 +1,188 @@
+//! Finished verification responses, cached: the bytes of a label page or of
+//! a JSON verdict, keyed by the SHA-256 of the label digits, the date judged
+//! on and what was asked for (page or JSON), and stamped with the revocation
+//! epoch they were made in (see [`super::verifier::Verifier::epoch`]).
+//!
+//! A response from an older epoch is never served: when a status list or
+//! the registry's revocation table changes, the epoch moves on and the next
+//! request for every label is verified and rendered again. What the bytes
+//! depend on otherwise — the label, the trust store, the date, this
+//! service's fixed settings — does not change while the server runs.
+//!
+//! The cache is bounded by bytes, split into shards so that two workers
+//! rarely wait for the same lock, and least-recently-used entries go first.
+
+use std::sync::Mutex;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use iotmark_labels::{LabelStatus, Verification};
+use lru::LruCache;
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use super::state::AppState;
+
+const SHARDS: usize = 8;
+/// Bytes of response bodies kept in all (each shard an eighth).
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// What a cached response answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The label page (HTML).
+    Page,
+    /// The JSON verdict of the API.
+    Json,
+}
+
+impl Kind {
+    fn content_type(self) -> HeaderValue {
+        match self {
+            Kind::Page => HeaderValue::from_static("text/html; charset=utf-8"),
+            Kind::Json => HeaderValue::from_static("application/json"),
+        }
+    }
+}
+
+type Key = ([u8; 32], Date, Kind);
+
+#[derive(Debug)]
+struct Entry {
+    epoch: u64,
+    status: LabelStatus,
+    body: Bytes,
+}
+
+#[derive(Debug)]
+struct Shard {
+    entries: LruCache<Key, Entry>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+pub struct ResponseCache {
+    shards: [Mutex<Shard>; SHARDS],
+}
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        ResponseCache {
+            shards: std::array::from_fn(|_| {
+                Mutex::new(Shard {
+                    entries: LruCache::unbounded(),
+                    bytes: 0,
+                })
+            }),
+        }
+    }
+}
+
+impl ResponseCache {
+    fn shard(&self, key: &Key) -> &Mutex<Shard> {
+        &self.shards[usize::from(key.0[0]) % SHARDS]
+    }
+
+    fn get(&self, key: &Key, epoch: u64) -> Option<(LabelStatus, Bytes)> {
+        let mut shard = self.shard(key).lock().ok()?;
+        let entry = shard.entries.get(key)?;
+        (entry.epoch == epoch).then(|| (entry.status, entry.body.clone()))
+    }
+
+    fn put(&self, key: Key, entry: Entry) {
+        let Ok(mut shard) = self.shard(&key).lock() else {
+            return;
+        };
+        let size = entry.body.len();
+        if let Some(old) = shard.entries.put(key, entry) {
+            shard.bytes -= old.body.len();
+        }
+        shard.bytes += size;
+        while shard.bytes > MAX_BYTES / SHARDS {
+            match shard.entries.pop_lru() {
+                Some((_, old)) => shard.bytes -= old.body.len(),
+                None => break,
+            }
+        }
+    }
+}
+
+/// The response for a label given by its digits (already checked), judged
+/// on `at`: from the cache if it was made in the current revocation epoch,
+/// else verified, rendered by `render` and kept.
+pub fn respond(
+    state: &AppState,
+    kind: Kind,
+    digits: &str,
+    at: Date,
+    render: impl FnOnce(&Verification) -> Vec<u8>,
+) -> Response {
+    // Read before verifying: an entry is stamped with an epoch no newer than
+    // the revocation data it was made from.
+    let epoch = state.verifier.epoch();
+    let key: Key = (Sha256::digest(digits.as_bytes()).into(), at, kind);
+    let body = match state.responses.get(&key, epoch) {
+        Some((status, body)) => {
+            state.metrics.cache(true);
+            state.metrics.verification(status);
+            body
+        }
+        None => {
+            let v = state.verifier.verify_digits(digits, at);
+            let body = Bytes::from(render(&v));
+            state.responses.put(
+                key,
+                Entry {
+                    epoch,
+                    status: v.status,
+                    body: body.clone(),
+                },
+            );
+            body
+        }
+    };
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, kind.content_type());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(epoch: u64, len: usize) -> Entry {
+        Entry {
+            epoch,
+            status: LabelStatus::Valid,
+            body: Bytes::from(vec![b'x'; len]),
+        }
+    }
+
+    #[test]
+    fn an_older_epoch_is_not_served() {
+        let cache = ResponseCache::default();
+        let key: Key = ([1; 32], Date::MIN, Kind::Page);
+        cache.put(key, entry(3, 10));
+        assert!(cache.get(&key, 3).is_some());
+        assert!(cache.get(&key, 4).is_none());
+        assert!(cache.get(&([1; 32], Date::MIN, Kind::Json), 3).is_none());
+    }
+
+    #[test]
+    fn bounded_by_bytes() {
+        let cache = ResponseCache::default();
+        let big = MAX_BYTES / SHARDS / 4 + 1;
+        for i in 0..10u8 {
+            // All in one shard (the first byte picks it).
+            let mut hash = [0; 32];
+            hash[1] = i;
+            cache.put((hash, Date::MIN, Kind::Json), entry(0, big));
+        }
+        let shard = cache.shards[0].lock().unwrap_or_else(|e| e.into_inner());
+        assert_eq!(shard.entries.len(), 3);
+        assert!(shard.bytes <= MAX_BYTES / SHARDS);
+    }
+}
