@@ -2,7 +2,7 @@
 //! through the UK PSTI suite over real loopback sockets, then labels issued,
 //! verified and tampered with.
 
-// Helpers here run only inside tests: a panic is a test failure.
+// Code here runs only inside tests: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod util;

@@ -1,7 +1,7 @@
 //! End-to-end: keys, issue and verify through the CLI, checked with tools we
 //! did not write (openssl) and with tampered inputs.
 
-// Helpers here run only inside tests: a panic is a test failure.
+// Code here runs only inside tests: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod util;

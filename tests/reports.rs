@@ -264,6 +264,27 @@ fn verification_checks_who_signed() {
     let v = verify(&forged, &["--trust-anchor", good.anchor.to_str().unwrap()]);
     assert_eq!(v.code, 1, "{}", v.stdout);
 
+    // With neither an anchor nor a pinned certificate, the forged folder is
+    // intact but its signer is only the certificate it carries: not valid,
+    // undecided (exit 3), for the genuine folder as much as the forged one.
+    for folder in [&forged, &run] {
+        let v = verify(folder, &[]);
+        assert_eq!(v.code, 3, "{}", v.stdout);
+        let j = v.json();
+        assert_eq!(j["valid"], false, "{}", v.stdout);
+        assert_eq!(j["intact"], true, "{}", v.stdout);
+        assert_eq!(j["chain"], "not-checked");
+        assert!(
+            j["reason"].as_str().unwrap().contains("--trust-anchor"),
+            "{}",
+            v.stdout
+        );
+    }
+    // The right certificate pinned with --cert: valid without an anchor.
+    let v = verify(&run, &["--cert", good.cert.to_str().unwrap()]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    assert_eq!(v.json()["chain"], "pinned");
+
     // Unsigned folder: invalid. No folder, or an unreadable anchor: bad input.
     let unsigned = tmp.path().join("unsigned");
     copy_dir(&run, &unsigned);

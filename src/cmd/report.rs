@@ -165,6 +165,9 @@ pub struct LabelCheck {
 #[derive(Debug, Serialize)]
 pub struct ReportVerification {
     pub valid: bool,
+    /// Every sealed file, JSON part and evidence line is as signed (and the
+    /// label, if given, matches); `valid` also needs a checked signer.
+    pub intact: bool,
     pub reason: String,
     pub dir: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,7 +178,10 @@ pub struct ReportVerification {
     pub signed: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report_sha256: Option<String>,
-    /// `checked` against --trust-anchor, or `not-checked`.
+    /// `checked` against --trust-anchor, `pinned` (the signer is the
+    /// certificate given with --cert), or `not-checked` (the signer is only the
+    /// certificate found in the folder itself, which anyone could have put
+    /// there: not valid, exit 3).
     pub chain: &'static str,
     pub findings: Vec<seal::Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,6 +192,7 @@ impl ReportVerification {
     fn invalid(dir: &Path, reason: String) -> ReportVerification {
         ReportVerification {
             valid: false,
+            intact: false,
             reason,
             dir: dir.to_path_buf(),
             lab: None,
@@ -301,6 +308,7 @@ pub fn verify_folder(args: &VerifyReportArgs) -> anyhow::Result<ReportVerificati
     };
     let mut out = ReportVerification {
         valid: false,
+        intact: false,
         reason: String::new(),
         dir: dir.to_path_buf(),
         lab: Some(cert.name().to_string()),
@@ -312,6 +320,9 @@ pub fn verify_folder(args: &VerifyReportArgs) -> anyhow::Result<ReportVerificati
         label: None,
     };
     let mut problems: Vec<String> = Vec::new();
+    if args.cert.is_some() {
+        out.chain = "pinned";
+    }
     if let Some(anchor) = &anchor {
         out.chain = "checked";
         if let Err(e) = cert.check_issued_by(anchor) {
@@ -372,20 +383,24 @@ pub fn verify_folder(args: &VerifyReportArgs) -> anyhow::Result<ReportVerificati
         }
         out.label = Some(check);
     }
-    out.valid = problems.is_empty();
-    out.reason = if out.valid {
-        format!(
-            "signed by {} on {}; {} files and {} evidence records are as signed{}",
-            cert.name(),
-            manifest.signed,
+    out.intact = problems.is_empty();
+    out.valid = out.intact && out.chain != "not-checked";
+    out.reason = if out.intact {
+        let what = format!(
+            "{} files and {} evidence records are as signed on {} by the key of \"{}\"",
             manifest.files.len(),
             manifest.evidence.records,
-            if anchor.is_some() {
-                ""
-            } else {
-                " (certificate chain not checked: no --trust-anchor)"
-            }
-        )
+            manifest.signed,
+            cert.name(),
+        );
+        match out.chain {
+            "checked" => format!("{what}, accredited by the trust anchor"),
+            "pinned" => format!("{what}, the certificate given with --cert"),
+            _ => format!(
+                "{what}, but that certificate came from the folder itself, so who signed is \
+                 unknown: pass --trust-anchor ROOT.pem (or --cert LAB.pem)"
+            ),
+        }
     } else {
         problems.join("; ")
     };
@@ -397,11 +412,7 @@ fn verify(args: VerifyReportArgs) -> anyhow::Result<Exit> {
     match args.format {
         Format::Json => output::print_json(&v)?,
         Format::Text => {
-            println!(
-                "{}: {}",
-                if v.valid { "VALID" } else { "INVALID" },
-                v.reason
-            );
+            println!("{}: {}", verdict_word(&v), v.reason);
             for f in &v.findings {
                 println!("  {f}");
             }
@@ -424,9 +435,26 @@ fn verify(args: VerifyReportArgs) -> anyhow::Result<Exit> {
     }
     Ok(if v.valid {
         Exit::Success
+    } else if signer_unknown(&v) {
+        Exit::Inconclusive
     } else {
         Exit::Negative
     })
+}
+
+/// Every file is as sealed, but the only certificate was the folder's own.
+fn signer_unknown(v: &ReportVerification) -> bool {
+    v.intact && !v.valid
+}
+
+fn verdict_word(v: &ReportVerification) -> &'static str {
+    if v.valid {
+        "VALID"
+    } else if signer_unknown(v) {
+        "SIGNER NOT CHECKED"
+    } else {
+        "INVALID"
+    }
 }
 
 fn documents_cmd(args: DocumentsArgs) -> anyhow::Result<Exit> {

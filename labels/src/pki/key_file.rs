@@ -31,8 +31,14 @@ use crate::error::LabelError;
 
 /// log2 of scrypt's cost N for keys we write.
 const SCRYPT_LOG_N: u8 = 14;
-/// Largest scrypt N accepted when reading (2^20: 1 GiB with r = 8).
+/// Largest scrypt N accepted when reading.
 const MAX_SCRYPT_N: u64 = 1 << 20;
+/// Most memory scrypt may take while reading a key (128·N·r bytes): 64 MiB,
+/// twice OpenSSL's default limit; our own keys take 16 MiB.
+const MAX_SCRYPT_MEMORY: u64 = 64 * 1024 * 1024;
+/// Most work (128·N·r·p bytes mixed) accepted, so a hostile key file cannot
+/// hold the process for minutes.
+const MAX_SCRYPT_WORK: u64 = 4 * MAX_SCRYPT_MEMORY;
 /// Largest scrypt r and p accepted when reading.
 const MAX_SCRYPT_R: u16 = 32;
 const MAX_SCRYPT_P: u16 = 16;
@@ -143,14 +149,21 @@ fn check_cost(path: &Path, info: &EncryptedPrivateKeyInfo<'_>) -> Result<(), Lab
         ));
     };
     if let Some(s) = params.kdf.scrypt() {
+        let memory = s
+            .cost_parameter
+            .saturating_mul(128)
+            .saturating_mul(u64::from(s.block_size));
+        let work = memory.saturating_mul(u64::from(s.parallelization));
         if s.cost_parameter > MAX_SCRYPT_N
             || s.block_size > MAX_SCRYPT_R
             || s.parallelization > MAX_SCRYPT_P
+            || memory > MAX_SCRYPT_MEMORY
+            || work > MAX_SCRYPT_WORK
         {
             return Err(key_error(
                 path,
                 format!(
-                    "scrypt parameters N={} r={} p={} exceed the accepted N≤{MAX_SCRYPT_N} r≤{MAX_SCRYPT_R} p≤{MAX_SCRYPT_P}",
+                    "scrypt parameters N={} r={} p={} exceed the accepted N≤{MAX_SCRYPT_N} r≤{MAX_SCRYPT_R} p≤{MAX_SCRYPT_P}, 128·N·r≤{MAX_SCRYPT_MEMORY} bytes and 128·N·r·p≤{MAX_SCRYPT_WORK}",
                     s.cost_parameter, s.block_size, s.parallelization
                 ),
             ));
@@ -234,5 +247,35 @@ mod tests {
         assert_eq!(decode(path, &plain, Some(&pass)).unwrap(), key);
         assert!(Passphrase::new(String::new()).is_err());
         assert_eq!(format!("{pass:?}"), "Passphrase(..)");
+    }
+
+    #[test]
+    fn scrypt_costs_beyond_the_bounds_are_refused_before_deriving() {
+        use base64::Engine as _;
+        let path = Path::new("hostile.key");
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let pass = Passphrase::new("correct horse".into()).unwrap();
+        let pem = encode(path, &key, Some(&pass)).unwrap();
+        let (_, doc) = SecretDocument::from_pem(&pem).unwrap();
+        let mut der = doc.as_bytes().to_vec();
+        // Our scrypt parameters in DER: N = 2^14, r = 8, p = 1. Rewrite them in
+        // place (same lengths) to r = 32, p = 16: each under its own cap, but
+        // 1 GiB of mixing in all.
+        let ours = [0x02, 0x02, 0x40, 0x00, 0x02, 0x01, 0x08, 0x02, 0x01, 0x01];
+        let at = der.windows(ours.len()).position(|w| w == ours).unwrap();
+        der[at + 6] = 32;
+        der[at + 9] = 16;
+        let body = base64::engine::general_purpose::STANDARD.encode(&der);
+        let mut hostile = format!("-----BEGIN {ENCRYPTED_LABEL}-----\n");
+        for line in body.as_bytes().chunks(64) {
+            hostile.push_str(std::str::from_utf8(line).unwrap());
+            hostile.push('\n');
+        }
+        hostile.push_str(&format!("-----END {ENCRYPTED_LABEL}-----\n"));
+        let started = std::time::Instant::now();
+        let err = decode(path, &hostile, Some(&pass)).unwrap_err().to_string();
+        assert!(err.contains("exceed"), "{err}");
+        assert!(err.contains("hostile.key"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

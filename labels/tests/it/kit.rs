@@ -1,5 +1,5 @@
 //! Shared fixtures: a throwaway accreditation body and lab, realistic claims,
-//! and helpers for building labels the library itself would refuse to sign.
+//! and functions for building labels the library itself would refuse to sign.
 
 use coset::{iana, CoseSign1, Header, HeaderBuilder, ProtectedHeader, TaggedCborSerializable};
 use ed25519_dalek::{Signer, SigningKey};
@@ -46,7 +46,7 @@ impl Pki {
     }
 }
 
-/// The label from the brief: a camera from a real-looking manufacturer.
+/// The reference label: a camera from a real-looking manufacturer.
 pub fn realistic_claims(issued: Date) -> Claims {
     Claims {
         serial: 100_042,

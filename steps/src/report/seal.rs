@@ -286,11 +286,7 @@ fn locate_report_edit(bytes: &[u8], seal: &Seal) -> Vec<Finding> {
     // and /provisions; name only the test case.
     let deepest: Vec<&&String> = changed
         .iter()
-        .filter(|p| {
-            !changed
-                .iter()
-                .any(|q| q.len() > p.len() && q.starts_with(p.as_str()))
-        })
+        .filter(|p| !changed.iter().any(|q| q.starts_with(&format!("{p}/"))))
         .collect();
     let mut out: Vec<Finding> = deepest
         .iter()
@@ -481,5 +477,48 @@ mod tests {
 
         let found = locate_report_edit(b"{\"verdict\": \"conf", &seal);
         assert!(found[0].location.as_deref().unwrap().starts_with("line 1"));
+    }
+
+    #[test]
+    fn an_edit_to_provision_1_is_not_hidden_by_one_under_provision_10() {
+        let provisions: Vec<serde_json::Value> = (0..11)
+            .map(|i| {
+                serde_json::json!({
+                    "id": format!("5.{i}-1"),
+                    "verdict": "PASS",
+                    "test_cases": [{"id": format!("5.{i}-1-1"), "verdict": "PASS"}]
+                })
+            })
+            .collect();
+        let original = serde_json::json!({"verdict": "conformant", "provisions": provisions});
+        let seal = Seal {
+            seal_version: 1,
+            signed: String::new(),
+            lab: String::new(),
+            kid: String::new(),
+            report_sha256: String::new(),
+            evidence: EvidenceSummary {
+                file: "evidence.jsonl".into(),
+                records: 0,
+                head: String::new(),
+            },
+            report_parts: report_parts(&original),
+            files: Vec::new(),
+        };
+        let mut edited = original.clone();
+        edited["provisions"][1]["verdict"] = "FAIL".into();
+        edited["provisions"][10]["test_cases"][0]["verdict"] = "FAIL".into();
+        let found = locate_report_edit(&serde_json::to_vec(&edited).unwrap(), &seal);
+        let places: Vec<&str> = found.iter().filter_map(|f| f.location.as_deref()).collect();
+        assert!(
+            places.iter().any(|p| p.starts_with("/provisions/1 ")),
+            "{places:?}"
+        );
+        assert!(
+            places
+                .iter()
+                .any(|p| p.starts_with("/provisions/10/test_cases/0")),
+            "{places:?}"
+        );
     }
 }
