@@ -82,12 +82,14 @@ fn test_image(w: &World) -> Result<(TestImage, ApiEndpoint, Vec<u8>), StepError>
     Ok((image, endpoint, bytes))
 }
 
-/// Offer `bytes` to the update endpoint.
+/// Offer `bytes` to the update endpoint. A gap in the declaration is an
+/// error; the inner result is what the product answered, or why nothing
+/// came back.
 async fn offer(
     w: &World,
     e: &ApiEndpoint,
     bytes: &[u8],
-) -> Result<iotmark_adapters::endpoints::ApiAnswer, StepError> {
+) -> Result<Result<ApiAnswer, String>, StepError> {
     let field = e
         .fields
         .iter()
@@ -95,15 +97,115 @@ async fn offer(
         .ok_or_else(|| {
             StepError::Inconclusive(format!("endpoint {} declares no base64 field", e.id))
         })?;
+    let credential = if e.authenticated {
+        Some(credential_for(w, &e.interface).ok_or_else(|| {
+            StepError::Inconclusive(format!(
+                "no declared password mechanism and unit password open interface {} for {}",
+                e.interface, e.id
+            ))
+        })?)
+    } else {
+        None
+    };
     let encoded = base64_encode(bytes);
-    call(
+    let request = call_for(
         w,
         e,
-        true,
+        credential,
         vec![(field.name.clone(), CallValue::Text(encoded))],
         "api-update-image",
-    )
-    .await
+    )?;
+    Ok(w.ctx
+        .device
+        .api_call(&w.ev, &request)
+        .await
+        .map_err(|e| e.to_string()))
+}
+
+/// What an answer to an image that must be refused shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageAnswer {
+    /// 2xx: taken.
+    Installed,
+    /// A 4xx that judges the request itself.
+    Refused,
+    /// 401, 403, 404 or 405: the image never reached whatever checks it.
+    NotReached,
+    /// 5xx, anything else, or no answer: only the status can tell.
+    Unclear,
+}
+
+fn image_answer(answer: &Result<u16, String>) -> ImageAnswer {
+    match answer {
+        Ok(s) if (200..300).contains(s) => ImageAnswer::Installed,
+        Ok(401 | 403 | 404 | 405) => ImageAnswer::NotReached,
+        Ok(s) if (400..500).contains(s) => ImageAnswer::Refused,
+        _ => ImageAnswer::Unclear,
+    }
+}
+
+fn described(answer: &Result<u16, String>) -> String {
+    match answer {
+        Ok(s) => format!("HTTP {s}"),
+        Err(m) => format!("no answer ({m})"),
+    }
+}
+
+/// The verdict on images offered to `endpoint` that must be refused: each
+/// (what, answer), and the product's status read before and after. A
+/// refusal is a 4xx that judges the image, with the status unchanged; an
+/// error answer or none counts only when the status shows nothing was
+/// installed. The PASS note on success.
+fn judge_refusals(
+    endpoint: &str,
+    offered: &[(String, Result<u16, String>)],
+    before: &str,
+    after: Result<String, StepError>,
+) -> Result<String, StepError> {
+    let of = |kind: ImageAnswer| -> Vec<String> {
+        offered
+            .iter()
+            .filter(|(_, a)| image_answer(a) == kind)
+            .map(|(what, a)| format!("{what} ({})", described(a)))
+            .collect()
+    };
+    let installed = of(ImageAnswer::Installed);
+    if !installed.is_empty() {
+        return Err(StepError::Fail(format!(
+            "the update mechanism {endpoint} installed {}",
+            installed.join(" and ")
+        )));
+    }
+    let after = after?;
+    if after != before {
+        return Err(StepError::Fail(format!(
+            "the product's status changed after images it should refuse: {before:?} became {after:?}"
+        )));
+    }
+    let not_reached = of(ImageAnswer::NotReached);
+    if !not_reached.is_empty() {
+        return Err(StepError::Inconclusive(format!(
+            "{endpoint} did not judge {}: the request was turned away before any image check",
+            not_reached.join(" and ")
+        )));
+    }
+    let mut note = format!("{endpoint} refused ");
+    let refused = of(ImageAnswer::Refused);
+    let unclear = of(ImageAnswer::Unclear);
+    if !refused.is_empty() {
+        note.push_str(&refused.join(" and "));
+    }
+    if !unclear.is_empty() {
+        if !refused.is_empty() {
+            note.push_str(", and ");
+        }
+        note.push_str(&format!(
+            "gave {} without a refusal, but the status read back shows nothing was installed",
+            unclear.join(" and ")
+        ));
+    }
+    note.push_str("; the status was unchanged");
+    Ok(note)
 }
 
 /// What the status endpoint says now (the software version is in it).
@@ -127,7 +229,7 @@ async fn status_text(w: &World) -> Result<String, StepError> {
 async fn refuses_bad_images(w: &mut World, _: Vec<String>) -> StepResult {
     let (image, e, bytes) = test_image(w)?;
     let before = status_text(w).await?;
-    let mut installed = Vec::new();
+    let mut offered = Vec::new();
     let variants = refused_images(&bytes, image.signature_length as usize);
     if variants.is_empty() {
         return Err(StepError::Inconclusive(
@@ -136,39 +238,20 @@ async fn refuses_bad_images(w: &mut World, _: Vec<String>) -> StepResult {
     }
     for (what, variant) in &variants {
         let a = offer(w, &e, variant).await?;
-        if a.is_success() {
-            installed.push(format!("{what} (HTTP {})", a.status));
-        }
+        offered.push((what.to_string(), a.map(|a| a.status)));
     }
-    let after = status_text(w).await?;
-    if !installed.is_empty() {
-        return Err(StepError::Fail(format!(
-            "the update mechanism {} {} installed {}",
-            e.method.as_str(),
-            e.path,
-            installed.join(" and ")
-        )));
-    }
-    if after != before {
-        return Err(StepError::Fail(format!(
-            "the product's status changed after refused images: {before:?} became {after:?}"
-        )));
-    }
-    w.note(format!(
-        "{} refused {}; the status was unchanged",
-        e.path,
-        variants
-            .iter()
-            .map(|(what, _)| *what)
-            .collect::<Vec<_>>()
-            .join(" and ")
-    ));
+    let after = status_text(w).await;
+    let label = format!("{} {}", e.method.as_str(), e.path);
+    let note = judge_refusals(&label, &offered, &before, after)?;
+    w.note(note);
     Ok(())
 }
 
 async fn installs_test_image(w: &mut World, _: Vec<String>) -> StepResult {
     let (image, e, bytes) = test_image(w)?;
-    let a = offer(w, &e, &bytes).await?;
+    let a = offer(w, &e, &bytes).await?.map_err(|m| {
+        StepError::Inconclusive(format!("the signed test image got no answer: {m}"))
+    })?;
     if !a.is_success() {
         return Err(StepError::Fail(format!(
             "the correctly signed test image was refused (HTTP {}): {}",
@@ -230,17 +313,16 @@ async fn refuses_foreign_image(w: &mut World, _: Vec<String>) -> StepResult {
                 image.signature_length
             ))
         })?;
+    let before = status_text(w).await?;
     let a = offer(w, &e, &foreign).await?;
-    if a.is_success() {
-        return Err(StepError::Fail(format!(
-            "{} installed an image signed with a key the manufacturer never held (HTTP {})",
-            e.path, a.status
-        )));
-    }
-    w.note(format!(
-        "an image signed with a fresh Ed25519 key was refused (HTTP {})",
-        a.status
-    ));
+    let offered = [(
+        "an image signed with a key the manufacturer never held".to_string(),
+        a.map(|a| a.status),
+    )];
+    let after = status_text(w).await;
+    let label = format!("{} {}", e.method.as_str(), e.path);
+    let note = judge_refusals(&label, &offered, &before, after)?;
+    w.note(note);
     Ok(())
 }
 
@@ -561,4 +643,60 @@ async fn erase_confirmed(w: &mut World, _: Vec<String>) -> StepResult {
         erase.path
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn offered(answers: &[Result<u16, &str>]) -> Vec<(String, Result<u16, String>)> {
+        answers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("image {i}"), a.map_err(str::to_string)))
+            .collect()
+    }
+
+    fn judge(answers: &[Result<u16, &str>], after: &str) -> Result<String, StepError> {
+        judge_refusals(
+            "POST /api/update",
+            &offered(answers),
+            "v1",
+            Ok(after.into()),
+        )
+    }
+
+    #[test]
+    fn only_a_4xx_that_judges_the_image_with_the_status_unchanged_is_a_refusal() {
+        assert!(judge(&[Ok(400), Ok(422)], "v1").is_ok());
+        for turned_away in [401, 403, 404, 405] {
+            assert!(
+                matches!(
+                    judge(&[Ok(400), Ok(turned_away)], "v1"),
+                    Err(StepError::Inconclusive(_))
+                ),
+                "{turned_away}"
+            );
+        }
+        assert!(matches!(
+            judge(&[Ok(400), Ok(200)], "v1"),
+            Err(StepError::Fail(_))
+        ));
+        assert!(matches!(judge(&[Ok(400)], "v2"), Err(StepError::Fail(_))));
+    }
+
+    #[test]
+    fn an_error_answer_counts_only_when_the_status_shows_nothing_installed() {
+        let note = judge(&[Ok(500), Err("timed out")], "v1").unwrap();
+        assert!(note.contains("nothing was installed"), "{note}");
+        assert!(matches!(judge(&[Ok(500)], "v2"), Err(StepError::Fail(_))));
+        let unread = judge_refusals(
+            "POST /api/update",
+            &offered(&[Ok(500)]),
+            "v1",
+            Err(StepError::Inconclusive("no status".into())),
+        );
+        assert!(matches!(unread, Err(StepError::Inconclusive(_))));
+    }
 }
