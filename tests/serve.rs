@@ -152,6 +152,12 @@ impl Drop for Server {
 impl Server {
     fn start(extra: &[&str]) -> Server {
         let f = fixture();
+        Server::start_for(&f.anchor(), &f.registry(), extra)
+    }
+
+    /// A server for another authority and registry than the fixture's.
+    fn start_for(anchor: &Path, registry: &Path, extra: &[&str]) -> Server {
+        let f = fixture();
         let stderr = f.root.join(format!(
             "serve-{}.log",
             std::time::SystemTime::now()
@@ -165,9 +171,9 @@ impl Server {
                 "--listen",
                 "127.0.0.1:0",
                 "--trust-anchor",
-                f.anchor().to_str().unwrap(),
+                anchor.to_str().unwrap(),
                 "--registry",
-                f.registry().to_str().unwrap(),
+                registry.to_str().unwrap(),
             ])
             .args(extra)
             .env("RUST_LOG", "info")
@@ -539,6 +545,147 @@ async fn registry_log_and_status_lists() {
     assert_eq!(j["revocation"]["checked"], false);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+fn revoke(root: &Path, serial: u64, out: Option<&Path>) {
+    let mut args = vec![
+        "revoke".to_string(),
+        "--registry".into(),
+        root.join("lab/registry.db").to_str().unwrap().into(),
+        "--serial".into(),
+        serial.to_string(),
+        "--key".into(),
+        root.join("lab/lab.key").to_str().unwrap().into(),
+        "--cert".into(),
+        root.join("lab/lab.pem").to_str().unwrap().into(),
+        "--reason".into(),
+        "battery recall".into(),
+    ];
+    if let Some(out) = out {
+        args.push("--out".into());
+        args.push(out.to_str().unwrap().into());
+    }
+    ok(iotmark(args), "revoke");
+}
+
+/// Asks for the label page and the JSON verdict until the label is revoked
+/// (or `limit` passes); returns how long that took and the JSON verdict.
+async fn until_revoked(
+    server: &Server,
+    digits: &str,
+    limit: Duration,
+) -> (Duration, serde_json::Value) {
+    let started = Instant::now();
+    loop {
+        let (_, page) = get_text(&server.url(&format!("/l/{digits}"))).await;
+        let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{digits}"))).await;
+        let red = page.contains("class=\"status danger\"");
+        assert_eq!(
+            red,
+            json["status"] == "revoked",
+            "page and API agree: {json}"
+        );
+        if red {
+            return (started.elapsed(), json);
+        }
+        assert!(
+            started.elapsed() < limit,
+            "still not revoked after {limit:?}: {json}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_label_turns_red_as_soon_as_the_revocation_is_known() {
+    let f = fixture();
+    // A lab of its own, so the shared fixture's labels keep their state.
+    let root = f
+        .root
+        .join(format!("live-revocation-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("run")).unwrap();
+    std::fs::copy(f.root.join("run/report.json"), root.join("run/report.json")).unwrap();
+    make_lab(&root, "authority", "lab", "Live");
+    let labels: Vec<String> = (1..=3)
+        .map(|n| issue(&root, "lab", &format!("label-{n}")))
+        .collect();
+    // Label 3 is on the signed status list from the start.
+    revoke(&root, 3, None);
+    let server = Server::start_for(
+        &root.join("authority/authority.pem"),
+        &root.join("lab/registry.db"),
+        &[],
+    );
+    let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{}", labels[2]))).await;
+    assert_eq!(json["status"], "revoked", "{json}");
+    // Labels 1 and 2 are green, and their answers are cached.
+    for digits in &labels[..2] {
+        for _ in 0..3 {
+            let (_, page) = get_text(&server.url(&format!("/l/{digits}"))).await;
+            assert!(page.contains("class=\"status valid\""), "{page}");
+            let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{digits}"))).await;
+            assert_eq!(json["status"], "valid", "{json}");
+            assert_eq!(json["revocation"]["checked"], true, "{json}");
+        }
+    }
+    let (_, metrics) = get_text(&server.url("/metrics")).await;
+    assert!(
+        !metrics.contains("iotmark_verification_cache_total{result=\"hit\"} 0"),
+        "{metrics}"
+    );
+
+    // The lab revokes label 1 and signs a new status list: red within a
+    // reload interval (1 s), though its green page was cached.
+    revoke(&root, 1, None);
+    let (took, json) = until_revoked(&server, &labels[0], Duration::from_secs(3)).await;
+    assert!(
+        json["reason"].as_str().unwrap().contains("revoked"),
+        "{json}"
+    );
+    eprintln!("label 1 red after {took:?}");
+
+    // The lab records the revocation of label 2 in its registry but has not
+    // published the new status list yet (written elsewhere): the registry
+    // alone turns it red, and says so.
+    revoke(&root, 2, Some(&root.join("unpublished-status-list.cose")));
+    let (took, json) = until_revoked(&server, &labels[1], Duration::from_secs(3)).await;
+    eprintln!("label 2 red after {took:?}");
+    let reason = json["reason"].as_str().unwrap();
+    assert!(reason.contains("registry"), "{json}");
+    assert!(reason.contains("battery recall"), "{json}");
+    assert_eq!(json["valid"], false, "{json}");
+    assert_eq!(json["revocation"]["checked"], false, "{json}");
+    assert!(
+        json["revocation"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("does not list it yet"),
+        "{json}"
+    );
+    // And the one revoked from the start is still red; the status list served
+    // is still the lab's published one (labels 1 and 3).
+    let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{}", labels[2]))).await;
+    assert_eq!(json["status"], "revoked");
+    let (_, lists) = get_json(&server.url("/api/v1/status-lists")).await;
+    assert_eq!(lists["status_lists"][0]["revoked"], 2, "{lists}");
+
+    // A server started on the registry alone (no status list at all) knows
+    // every revocation the registry records.
+    std::fs::remove_file(root.join("lab/status-list.cose")).unwrap();
+    let fresh = Server::start_for(
+        &root.join("authority/authority.pem"),
+        &root.join("lab/registry.db"),
+        &[],
+    );
+    for digits in &labels {
+        let (_, json) = get_json(&fresh.url(&format!("/api/v1/verify/{digits}"))).await;
+        assert_eq!(json["status"], "revoked", "{json}");
+        assert!(
+            json["reason"].as_str().unwrap().contains("registry"),
+            "{json}"
+        );
+    }
 }
 
 /// Sends raw bytes and returns what came back before the server closed (or
