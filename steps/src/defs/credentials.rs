@@ -195,6 +195,38 @@ async fn new_password_works(w: &mut World, _: Vec<String>) -> StepResult {
 const MAX_ATTEMPTS: u32 = 105;
 /// An attempt this much slower than the first ones counts as slowed down.
 const SLOWDOWN: Duration = Duration::from_secs(1);
+/// Attempts whose median is the baseline.
+const BASELINE: usize = 3;
+/// Consecutive slowed attempts it takes to count as slowed down, so one
+/// slow reply (network jitter) is not mistaken for protection.
+const SLOWED_IN_A_ROW: usize = 3;
+
+/// The attempt (1-based) from which the replies in `times` have slowed
+/// down: the last [`SLOWED_IN_A_ROW`] each at least [`SLOWDOWN`] over the
+/// median of the first [`BASELINE`], none of them in the baseline.
+fn slowed_from(times: &[Duration]) -> Option<usize> {
+    if times.len() < BASELINE + SLOWED_IN_A_ROW {
+        return None;
+    }
+    let mut base: Vec<Duration> = times[..BASELINE].to_vec();
+    base.sort();
+    let threshold = base[BASELINE / 2] + SLOWDOWN;
+    let from = times.len() - SLOWED_IN_A_ROW;
+    times[from..]
+        .iter()
+        .all(|t| *t >= threshold)
+        .then_some(from + 1)
+}
+
+/// Does a stop hold against the right password? `locked` when the stop
+/// was a lockout. The text to add to the note, or the problem.
+fn lockout_holds(locked: bool, right_now: &LoginOutcome) -> Result<&'static str, &'static str> {
+    match (locked, right_now) {
+        (true, LoginOutcome::Accepted) => Err("yet the right password was accepted straight after"),
+        (true, _) => Ok(", the right password refused too"),
+        (false, _) => Ok(""),
+    }
+}
 
 async fn guessing_limited(w: &mut World, _: Vec<String>) -> StepResult {
     fresh_start(w).await?;
@@ -222,16 +254,14 @@ async fn guessing_limited(w: &mut World, _: Vec<String>) -> StepResult {
         for t in targets {
             tested += 1;
             let started = Instant::now();
-            let mut first = Duration::ZERO;
+            let mut times = Vec::new();
             let mut stopped: Option<(u32, String)> = None;
             for n in 1..=limit {
                 let wrong = Credential::new(right.username.clone(), format!("iotmark-wrong-{n}"));
                 let at = Instant::now();
                 let outcome = login(w, &t, &wrong).await?;
                 let took = at.elapsed();
-                if n == 1 {
-                    first = took;
-                }
+                times.push(took);
                 match outcome {
                     LoginOutcome::LockedOut { detail } => {
                         stopped = Some((n, format!("locked out ({detail})")));
@@ -240,29 +270,35 @@ async fn guessing_limited(w: &mut World, _: Vec<String>) -> StepResult {
                     LoginOutcome::Accepted => {
                         return Err(StepError::Fail(format!("{t} accepted a wrong password")))
                     }
-                    LoginOutcome::Rejected if took > first + SLOWDOWN => {
-                        stopped = Some((
-                            n,
-                            format!("slowed down to {:.1} s per attempt", took.as_secs_f64()),
-                        ));
-                        break;
+                    LoginOutcome::Rejected => {
+                        if let Some(from) = slowed_from(&times) {
+                            let at = u32::try_from(from).unwrap_or(n);
+                            stopped = Some((
+                                at,
+                                format!(
+                                    "slowed down to {:.1} s per attempt for {SLOWED_IN_A_ROW} attempts in a row",
+                                    took.as_secs_f64()
+                                ),
+                            ));
+                            break;
+                        }
                     }
-                    LoginOutcome::Rejected => {}
                 }
             }
             let elapsed = started.elapsed().as_secs_f64();
             match stopped {
                 Some((n, how)) if n <= declared.saturating_add(1) => {
-                    // The right password must be refused too while locked.
+                    // While locked out the right password must be refused
+                    // too, or the lockout stops nobody who guesses it; a
+                    // slowed-down interface may still take it, after the delay.
+                    let locked = how.starts_with("locked out");
                     let right_now = login(w, &t, &right).await?;
-                    let also = if matches!(right_now, LoginOutcome::LockedOut { .. }) {
-                        ", the right password refused too"
-                    } else {
-                        ""
-                    };
-                    found.push(format!(
-                        "{t}: {how} at attempt {n} after {elapsed:.1} s{also}"
-                    ));
+                    match lockout_holds(locked, &right_now) {
+                        Ok(also) => found.push(format!(
+                            "{t}: {how} at attempt {n} after {elapsed:.1} s{also}"
+                        )),
+                        Err(why) => problems.push(format!("{t}: {how} at attempt {n}, {why}")),
+                    }
                 }
                 Some((n, how)) => problems.push(format!(
                     "{t}: {how} only at attempt {n}, beyond the declared {declared} failures"
@@ -290,4 +326,46 @@ async fn guessing_limited(w: &mut World, _: Vec<String>) -> StepResult {
     }
     w.note(found.join("; "));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn ms(list: &[u64]) -> Vec<Duration> {
+        list.iter().map(|m| Duration::from_millis(*m)).collect()
+    }
+
+    #[test]
+    fn one_slow_reply_is_not_a_slowdown() {
+        // A single reply a second and more slower than the first: jitter.
+        assert_eq!(slowed_from(&ms(&[20, 25, 22, 1300, 24, 23])), None);
+        assert_eq!(slowed_from(&ms(&[20, 25, 22, 1300, 1400, 23])), None);
+        // A slow first reply does not lower the bar for the rest.
+        assert_eq!(slowed_from(&ms(&[900, 25, 22, 30, 26])), None);
+        assert_eq!(slowed_from(&ms(&[20, 1100])), None);
+    }
+
+    #[test]
+    fn a_lasting_slowdown_is_found_where_it_began() {
+        let times = ms(&[20, 25, 22, 24, 1100, 2100, 4100]);
+        assert_eq!(slowed_from(&times), Some(5));
+        // Only the baseline window counts as "before".
+        assert_eq!(slowed_from(&ms(&[20, 25, 22, 1100, 1100, 1100])), Some(4));
+    }
+
+    #[test]
+    fn a_lockout_must_refuse_the_right_password_too() {
+        assert!(lockout_holds(true, &LoginOutcome::Accepted).is_err());
+        assert!(lockout_holds(true, &LoginOutcome::Rejected).is_ok());
+        assert!(lockout_holds(
+            true,
+            &LoginOutcome::LockedOut {
+                detail: "HTTP 429".into()
+            }
+        )
+        .is_ok());
+        assert_eq!(lockout_holds(false, &LoginOutcome::Accepted), Ok(""));
+    }
 }
