@@ -227,6 +227,19 @@ async fn processing(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
+/// Giving consent `c` must show `true` on `get_path` before withdrawing it
+/// can show anything: a product that ignores the choice and shows `false`
+/// throughout has not been seen to withdraw.
+fn consent_given(c: &str, get_path: &str, status: u16, now: Option<&str>) -> StepResult {
+    if now == Some("true") {
+        return Ok(());
+    }
+    Err(StepError::Inconclusive(format!(
+        "giving {c} was answered HTTP {status} but {get_path} shows {}, so there is no consent to withdraw",
+        now.unwrap_or("nothing")
+    )))
+}
+
 async fn consent_withdrawn(w: &mut World, _: Vec<String>) -> StepResult {
     let (get, post) = pair(w, ApiFunction::Consent, "consent")?;
     let consents = boolean_fields(&post);
@@ -238,7 +251,14 @@ async fn consent_withdrawn(w: &mut World, _: Vec<String>) -> StepResult {
     }
     let before = read(w, &get, "api-consent").await?;
     let mut problems = Vec::new();
+    let mut undecided = None;
     for c in &consents {
+        // Withdrawing means something only once the consent was given.
+        let (status, now) = set_and_read(w, (&get, &post), c, "true", "api-consent").await?;
+        if let Err(e) = consent_given(c, &get.path, status, now.as_deref()) {
+            undecided = Some(e);
+            break;
+        }
         let (status, now) = set_and_read(w, (&get, &post), c, "false", "api-consent").await?;
         if now.as_deref() != Some("false") {
             problems.push(format!(
@@ -248,7 +268,7 @@ async fn consent_withdrawn(w: &mut World, _: Vec<String>) -> StepResult {
             ));
         }
     }
-    if problems.is_empty() {
+    if problems.is_empty() && undecided.is_none() {
         w.ctx
             .device
             .power_cycle(&w.ev)
@@ -273,10 +293,33 @@ async fn consent_withdrawn(w: &mut World, _: Vec<String>) -> StepResult {
             problems.join("; ")
         )));
     }
+    if let Some(e) = undecided {
+        return Err(e);
+    }
     w.note(format!(
-        "{} withdrew {} at once and they stayed withdrawn after a power cut",
+        "{} gave and then withdrew {} at once and they stayed withdrawn after a power cut",
         post.path,
         consents.join(", ")
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn consent_never_given_cannot_be_withdrawn() {
+        assert_eq!(
+            consent_given("analytics", "/api/consent", 200, Some("true")),
+            Ok(())
+        );
+        for shown in [Some("false"), None] {
+            assert!(matches!(
+                consent_given("analytics", "/api/consent", 200, shown),
+                Err(StepError::Inconclusive(_))
+            ));
+        }
+    }
 }
