@@ -3,12 +3,15 @@
 //! 5.5-5), what it gives away (5.6-2), how it treats hostile input (5.13-1).
 //! The helpers here are shared with the other functional step files.
 
+use std::sync::LazyLock;
+
 use iotmark_adapters::device::Credential;
 use iotmark_adapters::endpoints::{
     ApiAnswer, ApiCall, ApiEndpoint, ApiFunction, ApiMethod, CallValue, FieldKind,
 };
 use iotmark_adapters::profile::Protocol;
 use iotmark_adapters::secret::Secret;
+use regex::Regex;
 
 use super::{step, StepDef};
 use crate::world::{StepError, StepResult, World};
@@ -315,18 +318,38 @@ const LABELLED_VERSION: &str =
 /// A labelled secret.
 const LABELLED_SECRET: &str = r#"(?i)\b(token|secret|passwd|password|api[_-]?key|private[_ ]key)\b"?\s*[:=]\s*"?[A-Za-z0-9+/_-]{4,}"#;
 
-/// What `text` gives away: versions and secrets, each named.
-pub(crate) fn disclosures(text: &str, firmware: &str, secrets: &[&str]) -> Vec<String> {
+/// What each disclosure pattern finds, and the pattern.
+const DISCLOSURE_PATTERNS: [(&str, &str); 3] = [
+    ("software version", SOFTWARE),
+    ("version number", LABELLED_VERSION),
+    ("secret", LABELLED_SECRET),
+];
+
+/// The disclosure patterns, compiled once; the error names any that does
+/// not compile, so no pattern is ever silently left out.
+static DISCLOSURE_RES: LazyLock<Result<Vec<(&'static str, Regex)>, String>> = LazyLock::new(|| {
+    DISCLOSURE_PATTERNS
+        .iter()
+        .map(|(what, pattern)| {
+            Regex::new(pattern)
+                .map(|re| (*what, re))
+                .map_err(|e| format!("the {what} pattern does not compile: {e}"))
+        })
+        .collect()
+});
+
+/// What `text` gives away: versions and secrets, each named. An error when
+/// the patterns could not be compiled (then nothing can be judged).
+pub(crate) fn disclosures(
+    text: &str,
+    firmware: &str,
+    secrets: &[&str],
+) -> Result<Vec<String>, String> {
+    let patterns = DISCLOSURE_RES.as_ref().map_err(Clone::clone)?;
     let mut found = Vec::new();
-    for (what, pattern) in [
-        ("software version", SOFTWARE),
-        ("version number", LABELLED_VERSION),
-        ("secret", LABELLED_SECRET),
-    ] {
-        if let Ok(re) = regex::Regex::new(pattern) {
-            if let Some(m) = re.find(text) {
-                found.push(format!("{what} {:?}", m.as_str()));
-            }
+    for (what, re) in patterns {
+        if let Some(m) = re.find(text) {
+            found.push(format!("{what} {:?}", m.as_str()));
         }
     }
     if !firmware.is_empty() && whole_token(text, firmware) {
@@ -337,7 +360,7 @@ pub(crate) fn disclosures(text: &str, firmware: &str, secrets: &[&str]) -> Vec<S
             found.push("the unit's password".into());
         }
     }
-    found
+    Ok(found)
 }
 
 /// Does `text` hold `token` not inside a longer version or word?
@@ -393,7 +416,7 @@ async fn no_disclosure(w: &mut World, _: Vec<String>) -> StepResult {
         for (name, value) in &a.headers {
             text.push_str(&format!("\n{name}: {value}"));
         }
-        let found = disclosures(&text, &firmware, &secrets);
+        let found = disclosures(&text, &firmware, &secrets).map_err(StepError::Inconclusive)?;
         if !found.is_empty() {
             leaks.push(format!(
                 "{label} (HTTP {}) shows {}",
@@ -576,13 +599,31 @@ mod tests {
     fn versions_and_secrets_are_found() {
         let leaky =
             r#"{"build":"2.4.1 (BusyBox v1.24.1, OpenSSL 1.0.2k)","debug_token":"dbg-7f3a9c21"}"#;
-        let found = disclosures(leaky, "2.4.1", &[]);
+        let found = disclosures(leaky, "2.4.1", &[]).unwrap();
         assert_eq!(found.len(), 3, "{found:?}");
-        assert!(disclosures("Server: lighttpd/1.4.35", "", &[])[0].contains("lighttpd/1.4.35"));
+        assert!(
+            disclosures("Server: lighttpd/1.4.35", "", &[]).unwrap()[0].contains("lighttpd/1.4.35")
+        );
         let clean = r#"{"model":"GC-200","setup_complete":true} <input name="password" type="password" autocomplete="current-password">"#;
-        assert!(disclosures(clean, "2.4.1", &["k7Rq#vX2"]).is_empty());
-        assert!(disclosures("version 12.4.10", "2.4.1", &[]).is_empty());
-        assert_eq!(disclosures("pw k7Rq#vX2", "", &["k7Rq#vX2"]).len(), 1);
+        assert!(disclosures(clean, "2.4.1", &["k7Rq#vX2"])
+            .unwrap()
+            .is_empty());
+        assert!(disclosures("version 12.4.10", "2.4.1", &[])
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            disclosures("pw k7Rq#vX2", "", &["k7Rq#vX2"]).unwrap().len(),
+            1
+        );
+    }
+
+    #[test]
+    fn every_disclosure_pattern_compiles() {
+        let compiled = DISCLOSURE_RES.as_ref().unwrap();
+        assert_eq!(compiled.len(), DISCLOSURE_PATTERNS.len());
+        for (what, pattern) in DISCLOSURE_PATTERNS {
+            assert!(Regex::new(pattern).is_ok(), "{what}");
+        }
     }
 
     fn endpoint(id: &str, authenticated: bool) -> ApiEndpoint {
