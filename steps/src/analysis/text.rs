@@ -275,6 +275,30 @@ pub fn support_phrase(text: &str) -> Option<String> {
         .map(|s| s.chars().take(200).collect())
 }
 
+/// Does `text` name `term` as a whole word, ignoring case? A letter or
+/// digit next to the match joins it to a longer word, and so does a dot
+/// with a letter or digit beyond it: `2.4.1` is not named in `2.4.10` or
+/// `12.4.1`, nor `GC-200` in `GC-2000` or `XGC-200`, while a full stop
+/// ending a sentence after it does not matter.
+pub fn names_whole(text: &str, term: &str) -> bool {
+    let hay = text.to_lowercase();
+    let needle = term.to_lowercase();
+    if needle.trim().is_empty() {
+        return false;
+    }
+    hay.match_indices(&needle)
+        .any(|(at, _)| !joins(hay[..at].chars().rev()) && !joins(hay[at + needle.len()..].chars()))
+}
+
+/// Do the characters beside a match (nearest first) join it to a longer word?
+fn joins(mut side: impl Iterator<Item = char>) -> bool {
+    match side.next() {
+        Some(c) if c.is_alphanumeric() => true,
+        Some('.') => side.next().is_some_and(char::is_alphanumeric),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +363,22 @@ mod tests {
             "<form><input name=p type='password'></form>"
         ));
         assert!(!has_password_field("<form><input name=q type=text></form>"));
+    }
+
+    #[test]
+    fn whole_words_and_versions() {
+        assert!(names_whole("GC-200 administration", "GC-200"));
+        assert!(names_whole("the gc-200.", "GC-200"));
+        assert!(!names_whole("GC-2000 administration", "GC-200"));
+        assert!(!names_whole("XGC-200", "GC-200"));
+        assert!(names_whole("firmware 2.4.1", "2.4.1"));
+        assert!(names_whole("runs 2.4.1.", "2.4.1"));
+        assert!(!names_whole("version 12.4.10", "2.4.1"));
+        assert!(!names_whole("1.2.4.1", "2.4.1"));
+        assert!(!names_whole("v2.4.1", "2.4.1"));
+        assert!(names_whole("the camera and microphone", "Microphone"));
+        assert!(!names_whole("microphones", "microphone"));
+        assert!(!names_whole("anything", "  "));
+        assert!(names_whole("İstanbul GC-200", "gc-200"));
     }
 }

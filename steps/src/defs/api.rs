@@ -352,7 +352,7 @@ pub(crate) fn disclosures(
             found.push(format!("{what} {:?}", m.as_str()));
         }
     }
-    if !firmware.is_empty() && whole_token(text, firmware) {
+    if !firmware.is_empty() && crate::analysis::text::names_whole(text, firmware) {
         found.push(format!("the firmware version {firmware}"));
     }
     for s in secrets {
@@ -361,16 +361,6 @@ pub(crate) fn disclosures(
         }
     }
     Ok(found)
-}
-
-/// Does `text` hold `token` not inside a longer version or word?
-fn whole_token(text: &str, token: &str) -> bool {
-    text.match_indices(token).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + token.len()..].chars().next();
-        let joins = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '.');
-        !joins(before) && !joins(after)
-    })
 }
 
 async fn no_disclosure(w: &mut World, _: Vec<String>) -> StepResult {

@@ -332,20 +332,6 @@ async fn tls_logins_current(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
-/// Does `text` name `model` as a whole word (so GC-200 is not found in GC-2000)?
-fn names_model(text: &str, model: &str) -> bool {
-    let hay = text.to_lowercase();
-    let needle = model.to_lowercase();
-    if needle.trim().is_empty() {
-        return false;
-    }
-    hay.match_indices(&needle).any(|(at, _)| {
-        let before = hay[..at].chars().next_back();
-        let after = hay[at + needle.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
-}
-
 async fn model_on_device_ui(w: &mut World, _: Vec<String>) -> StepResult {
     let places = &w.profile().ixit.user_info.model_designation_shown_on;
     if !places.contains(&DesignationPlace::DeviceUi) {
@@ -385,7 +371,7 @@ async fn model_on_device_ui(w: &mut World, _: Vec<String>) -> StepResult {
             )));
         }
         let visible = text::visible_text(&page.body, page.content_type.as_deref());
-        if names_model(&visible, &model) {
+        if crate::analysis::text::names_whole(&visible, &model) {
             shown.push(format!("{interface} ({})", page.url));
         } else {
             let start: String = visible.chars().take(80).collect();
@@ -451,14 +437,6 @@ mod tests {
         assert!(found[0].starts_with("accepts TLS 1.0 (chose "), "{found:?}");
         assert!(found[1].starts_with("accepts 3DES suite "), "{found:?}");
         assert!(found[1].ends_with(" at TLS 1.2"), "{found:?}");
-    }
-
-    #[test]
-    fn the_model_is_found_as_a_whole_word() {
-        assert!(names_model("GC-200 administration", "GC-200"));
-        assert!(names_model("the gc-200.", "GC-200"));
-        assert!(!names_model("GC-2000 administration", "GC-200"));
-        assert!(!names_model("XGC-200", "GC-200"));
     }
 
     #[test]

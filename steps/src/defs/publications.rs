@@ -69,17 +69,6 @@ async fn public_text(w: &World, what: &str, url: Option<&String>) -> Result<Stri
     Ok(text::visible_text(&page.body, page.content_type.as_deref()).to_lowercase())
 }
 
-/// Does `text` (lower case) name `term` as whole words?
-fn names(text: &str, term: &str) -> bool {
-    let needle = term.to_lowercase();
-    !needle.trim().is_empty()
-        && text.match_indices(&needle).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let after = text[at + needle.len()..].chars().next();
-            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-        })
-}
-
 async fn sensors_documented(w: &mut World, _: Vec<String>) -> StepResult {
     let url = w.profile().ixit.user_info.sensors_url.clone();
     let page = public_text(w, "sensor documentation", url.as_ref()).await?;
@@ -90,7 +79,10 @@ async fn sensors_documented(w: &mut World, _: Vec<String>) -> StepResult {
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    let missing: Vec<&String> = declared.iter().filter(|s| !names(&page, s)).collect();
+    let missing: Vec<&String> = declared
+        .iter()
+        .filter(|s| !text::names_whole(&page, s))
+        .collect();
     if !missing.is_empty() {
         return Err(StepError::Fail(format!(
             "the sensor documentation at {} does not mention: {}",
@@ -136,7 +128,7 @@ async fn data_documented(
             ("purpose", &d.purpose),
             ("processor", &d.processor),
         ] {
-            if !names(&page, term) {
+            if !text::names_whole(&page, term) {
                 missing.push(format!("the {what} {term:?} of {:?}", d.data));
             }
         }
@@ -169,7 +161,7 @@ async fn names_all(
     let page = public_text(w, what, url.as_ref()).await?;
     let missing: Vec<&str> = terms
         .iter()
-        .filter(|t| !names(&page, t))
+        .filter(|t| !text::names_whole(&page, t))
         .map(|t| t.as_str())
         .collect();
     if !missing.is_empty() {
