@@ -23,8 +23,15 @@
 # non-2xx responses and zero socket errors; RSS flat: the last sample is no
 # more than 10 % + 4 MiB above the sample taken after warm-up.
 #
+# Pinning (optional, the same for both servers): SERVER_CPUS and CLIENT_CPUS
+# are taskset CPU lists, e.g. SERVER_CPUS=1 CLIENT_CPUS=0 on two cores, so
+# that the client and the server under test do not take turns on one core.
+# The load average is printed before and after: figures from a machine busy
+# with other work are not comparable with a quiet one's.
+#
 # usage: bench/serve-load.sh            (DURATION=60 by default)
 #        DURATION=20 CONNECTIONS=16 bench/serve-load.sh
+#        SERVER_CPUS=1 CLIENT_CPUS=0 THREADS=1 bench/serve-load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,9 +40,15 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-32}"
 SAMPLE="${SAMPLE:-5}"
 RATE_LIMIT="${RATE_LIMIT:-1000000}"
+SERVER_CPUS="${SERVER_CPUS:-}"
+CLIENT_CPUS="${CLIENT_CPUS:-}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+server_pin=(); client_pin=()
+if [ -n "$SERVER_CPUS" ]; then server_pin=(taskset -c "$SERVER_CPUS"); fi
+if [ -n "$CLIENT_CPUS" ]; then client_pin=(taskset -c "$CLIENT_CPUS"); fi
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== build (release)"
 cargo build --release --locked --bin iotmark --example minimal_server >&2
@@ -79,10 +92,10 @@ start() {
   echo "$pid $url"
 }
 
-read -r serve_pid serve_url < <(start serve "$bin" serve --listen 127.0.0.1:0 \
+read -r serve_pid serve_url < <(start serve "${server_pin[@]}" "$bin" serve --listen 127.0.0.1:0 \
   --trust-anchor "$work/authority/authority.pem" --registry "$work/lab/registry.db" \
   --rate-limit "$RATE_LIMIT" --rate-burst "$RATE_LIMIT")
-read -r minimal_pid minimal_url < <(start minimal "$minimal" 127.0.0.1:0)
+read -r minimal_pid minimal_url < <(start minimal "${server_pin[@]}" "$minimal" 127.0.0.1:0)
 # start ran in a subshell: remember the servers here, so the trap stops them.
 pids+=("$serve_pid" "$minimal_pid")
 echo "iotmark serve at $serve_url (pid $serve_pid), rate limit $RATE_LIMIT/s per client"
@@ -100,10 +113,10 @@ results=()
 failed=0
 bench() {
   local name="$1" pid="$2" url="$3"
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d 3s "$url" >/dev/null
+  "${client_pin[@]}" wrk -t "$THREADS" -c "$CONNECTIONS" -d 3s "$url" >/dev/null
   local rss_start; rss_start="$(rss_kib "$pid")"
   local samples=("$rss_start")
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency "$url" >"$work/$name.wrk" &
+  "${client_pin[@]}" wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency "$url" >"$work/$name.wrk" &
   local wrk_pid=$!
   while kill -0 "$wrk_pid" 2>/dev/null; do
     sleep "$SAMPLE"
@@ -134,7 +147,9 @@ bench verify-json "$serve_pid" "$serve_url/api/v1/verify/$digits"
 bench label-page "$serve_pid" "$serve_url/l/$digits"
 
 echo
-echo "== summary ($(nproc) cores; $DURATION s per target; rate limit $RATE_LIMIT/s per client)"
+echo "== summary ($(nproc) cores; $DURATION s per target; wrk -t$THREADS -c$CONNECTIONS; rate limit $RATE_LIMIT/s per client)"
+echo "load average (1, 5, 15 min): before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pinning: server ${SERVER_CPUS:-any CPU}, client ${CLIENT_CPUS:-any CPU}"
 printf '%-12s %12s %10s %8s %8s %10s %10s %8s\n' target req/s p99_ms non2xx sockerr rss_start rss_end vs_min
 min_rps="$(echo "${results[0]}" | awk '{print $2}')"
 for r in "${results[@]}"; do

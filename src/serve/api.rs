@@ -8,7 +8,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use iotmark_labels::qr::digits_from_url;
@@ -21,7 +21,7 @@ use super::cache::{respond, Kind};
 use super::error::{ApiError, ServeError};
 use super::registry::RegistryHandle;
 use super::state::AppState;
-use super::verifier::check_digits;
+use super::verifier::{check_digits, digits_segment};
 
 /// Most labels in one batch request.
 pub const MAX_BATCH: usize = 1000;
@@ -96,12 +96,13 @@ fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ServeError
 /// `GET /api/v1/verify/{digits}[?at=YYYY-MM-DD]`.
 pub async fn verify_one(
     State(state): State<AppState>,
-    Path(digits): Path<String>,
+    uri: Uri,
     Query(q): Query<AtQuery>,
 ) -> Result<Response, ApiError> {
-    check_digits(&digits)?;
+    let digits = digits_segment(&uri);
+    check_digits(digits)?;
     let at = parse_at(&state, q.at.as_deref())?;
-    Ok(respond(&state, Kind::Json, &digits, at, |v| {
+    Ok(respond(&state, Kind::Json, digits, at, |v| {
         verified_bytes(v, at)
     }))
 }

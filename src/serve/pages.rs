@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use iotmark_labels::{LabelStatus, Verification};
 
@@ -17,16 +17,14 @@ use super::cache::{respond, Kind};
 use super::error::PageError;
 use super::html::{esc, long_date, page, safe_href, time_left, STYLESHEET};
 use super::state::AppState;
-use super::verifier::check_digits;
+use super::verifier::{check_digits, digits_segment};
 
 /// `GET /l/{digits}` (and `/L/{digits}`, as the upper-case QR URL arrives).
-pub async fn label_page(
-    State(state): State<AppState>,
-    Path(digits): Path<String>,
-) -> Result<Response, PageError> {
-    check_digits(&digits)?;
+pub async fn label_page(State(state): State<AppState>, uri: Uri) -> Result<Response, PageError> {
+    let digits = digits_segment(&uri);
+    check_digits(digits)?;
     let today = state.today();
-    Ok(respond(&state, Kind::Page, &digits, today, |v| {
+    Ok(respond(&state, Kind::Page, digits, today, |v| {
         render_label(v, today, &state).into_bytes()
     }))
 }

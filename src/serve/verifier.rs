@@ -36,6 +36,14 @@ pub fn max_digits() -> usize {
     digits_len(MAX_LABEL_BYTES)
 }
 
+/// The label digits of a request to `/l/{digits}` or `/api/v1/verify/{digits}`:
+/// the last segment of the path, as sent. Not percent-decoded: label digits
+/// never need escaping, so an escaped one is not a label link
+/// ([`check_digits`] refuses it), and the busiest routes skip a decode and a copy.
+pub fn digits_segment(uri: &axum::http::Uri) -> &str {
+    uri.path().rsplit('/').next().unwrap_or_default()
+}
+
 /// Checks a label's digit string before anything else: only ASCII digits, at
 /// most as many as the largest label needs. Anything else is a bad request.
 pub fn check_digits(digits: &str) -> Result<(), ServeError> {
