@@ -767,7 +767,10 @@ fn functional_probes_pass_on_the_good_camera_with_their_evidence() {
         ),
         ("5.1-5-2", "at attempt 11"),
         ("5.3-2-2", "reports version 2.4.2"),
-        ("5.3-10-1", "signed with a fresh Ed25519 key was refused"),
+        (
+            "5.3-10-1",
+            "refused an image signed with a fresh Ed25519 key the manufacturer never held (HTTP 422); the status was unchanged",
+        ),
         ("5.5-4-2", "refused a request without credentials"),
         ("5.5-5-2", "the settings were unchanged"),
         ("5.6-2-2", "show no software version and no secret"),

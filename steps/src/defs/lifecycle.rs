@@ -316,7 +316,7 @@ async fn refuses_foreign_image(w: &mut World, _: Vec<String>) -> StepResult {
     let before = status_text(w).await?;
     let a = offer(w, &e, &foreign).await?;
     let offered = [(
-        "an image signed with a key the manufacturer never held".to_string(),
+        "an image signed with a fresh Ed25519 key the manufacturer never held".to_string(),
         a.map(|a| a.status),
     )];
     let after = status_text(w).await;
@@ -617,7 +617,7 @@ async fn erase_round(w: &World) -> Result<Erased, StepError> {
             list.path
         ));
     } else {
-        checked.insert(0, format!("{} no longer lists the stored item", list.path));
+        checked.insert(0, format!("the stored item was gone from {}", list.path));
     }
     checked.push(format!("the factory password opens {} again", list.path));
     Ok(Erased {
