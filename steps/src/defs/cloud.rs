@@ -34,6 +34,8 @@ use crate::world::{StepError, StepResult, World};
 const OPENING_MAX: usize = 16 * 1024;
 /// The opening is complete when nothing more arrives for this long.
 const OPENING_IDLE: Duration = Duration::from_millis(800);
+/// Longest the harness reads one opening, however the bytes trickle in.
+const OPENING_TOTAL: Duration = Duration::from_secs(5);
 /// Most connection attempts counted in an outage window.
 const ATTEMPTS_MAX: usize = 1000;
 /// TLS 1.2, the oldest version a session may offer.
@@ -98,18 +100,67 @@ fn patience(link: &CloudLink) -> Duration {
 }
 
 /// Read what the device sends first: until a whole ClientHello, the size
-/// limit, or a pause.
+/// limit, a pause, or [`OPENING_TOTAL`].
 async fn opening(stream: &mut TcpStream) -> Vec<u8> {
+    opening_within(stream, OPENING_TOTAL).await
+}
+
+/// [`opening`] with an overall deadline of `total`.
+async fn opening_within(stream: &mut TcpStream, total: Duration) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + total;
     let mut bytes = Vec::new();
     let mut buf = [0u8; 4096];
     while bytes.len() < OPENING_MAX && traffic::client_hello(&bytes).is_none() {
-        match tokio::time::timeout(OPENING_IDLE, stream.read(&mut buf)).await {
+        let wait = deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .min(OPENING_IDLE);
+        if wait.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(wait, stream.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => bytes.extend_from_slice(&buf[..n]),
             _ => break,
         }
     }
     bytes.truncate(OPENING_MAX);
     bytes
+}
+
+/// Why an opening that is no readable ClientHello still does not show a
+/// session without TLS: nothing was sent, or it starts as a TLS handshake
+/// record (0x16 0x03) the harness could not read whole (a ClientHello split
+/// across records, or cut short). `None` when it plainly is not TLS.
+fn undecided_opening(bytes: &[u8]) -> Option<String> {
+    match bytes {
+        [] => Some(format!(
+            "the session sent nothing within {} ms",
+            OPENING_TOTAL.as_millis()
+        )),
+        [0x16, 0x03, ..] => Some(format!(
+            "the session opened with a TLS handshake record, but {} byte(s) do not hold a ClientHello the harness can read in one record",
+            bytes.len()
+        )),
+        _ => None,
+    }
+}
+
+/// The labels of the `which` values the harness looks for; INCONCLUSIVE
+/// when there is none (nothing was planted or declared to look for), since
+/// then "none was readable" says nothing.
+fn looked_for(values: &[(&'static str, String)], which: &[&str]) -> Result<String, StepError> {
+    let mut labels: Vec<&str> = values
+        .iter()
+        .filter(|(l, v)| which.contains(l) && !v.is_empty())
+        .map(|(l, _)| *l)
+        .collect();
+    labels.dedup();
+    if labels.is_empty() {
+        return Err(StepError::Inconclusive(format!(
+            "the harness has none of {} to look for (no unit password declared, no recording title stored, no personal-data marker declared), so what the traffic shows cannot be judged",
+            which.join(", ")
+        )));
+    }
+    Ok(labels.join(", "))
 }
 
 /// What the harness saw of one cloud session, with the values it looked for.
@@ -284,6 +335,12 @@ async fn judge(
     let seen = observe(w, &link).await?;
     let readable = seen.readable(which);
     let Some(hello) = &seen.hello else {
+        if let (Some(why), true) = (undecided_opening(&seen.bytes), readable.is_empty()) {
+            return Err(StepError::Inconclusive(format!(
+                "{} ({}:{}): {why}",
+                link.communication, link.host, link.port
+            )));
+        }
         let detail = if readable.is_empty() {
             String::new()
         } else {
@@ -318,6 +375,7 @@ async fn judge(
             others.join(", ")
         )));
     }
+    let looked = looked_for(&seen.values, which)?;
     w.note(format!(
         "{} opened with a TLS ClientHello offering {} to {}{}; none of {} was readable",
         link.communication,
@@ -328,12 +386,7 @@ async fn judge(
             .as_deref()
             .map(|n| format!(" for {n}"))
             .unwrap_or_default(),
-        seen.values
-            .iter()
-            .filter(|(l, _)| which.contains(l))
-            .map(|(l, _)| *l)
-            .collect::<Vec<_>>()
-            .join(", ")
+        looked
     ));
     Ok(())
 }
@@ -606,8 +659,18 @@ fn judge_capture(
         }
     }
     let mut hellos = Vec::new();
+    let mut undecided = None;
     for s in &opened {
         let Some(hello) = traffic::client_hello(&s.bytes) else {
+            if let Some(why) = undecided_opening(&s.bytes) {
+                undecided.get_or_insert(format!(
+                    "in {} the session from {} to {}: {why}",
+                    named(reading),
+                    s.client,
+                    s.server
+                ));
+                continue;
+            }
             let detail = if readable.is_empty() {
                 String::new()
             } else {
@@ -637,6 +700,9 @@ fn judge_capture(
             readable.join(", ")
         )));
     }
+    if let Some(why) = undecided {
+        return Err(StepError::Inconclusive(why));
+    }
     let lowest = hellos
         .iter()
         .map(|h| h.lowest_version)
@@ -659,6 +725,7 @@ fn judge_capture(
             others.join(", ")
         )));
     }
+    let looked = looked_for(&values, which)?;
     let names: Vec<String> = {
         let mut n: Vec<String> = hellos
             .iter()
@@ -669,7 +736,7 @@ fn judge_capture(
         n
     };
     w.note(format!(
-        "in {} each of the {} session(s) of {} opened with a TLS ClientHello offering {} to {}{}; {}",
+        "in {} each of the {} session(s) of {} opened with a TLS ClientHello offering {} to {}{}; none of {looked} was readable",
         named(reading),
         opened.len(),
         link.communication,
@@ -680,14 +747,6 @@ fn judge_capture(
         } else {
             format!(" for {}", names.join(", "))
         },
-        if values.is_empty() {
-            "no value to look for was declared".to_string()
-        } else {
-            format!(
-                "none of {} was readable",
-                values.iter().map(|(l, _)| *l).collect::<Vec<_>>().join(", ")
-            )
-        }
     ));
     Ok(())
 }
@@ -787,4 +846,66 @@ fn reconnect_capture(w: &mut World, reading: &CaptureReading, link: &CloudLink) 
         ms(back.saturating_sub(first))
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    #[test]
+    fn nothing_to_look_for_is_inconclusive() {
+        assert!(matches!(
+            looked_for(&[], &[UNIT_PASSWORD]),
+            Err(StepError::Inconclusive(_))
+        ));
+        let values = vec![
+            (UNIT_PASSWORD, String::new()),
+            (PERSONAL_MARKER, "m1".to_string()),
+            (PERSONAL_MARKER, "m2".to_string()),
+        ];
+        assert!(matches!(
+            looked_for(&values, &[UNIT_PASSWORD]),
+            Err(StepError::Inconclusive(_))
+        ));
+        assert_eq!(
+            looked_for(&values, &[STORED_TITLE, PERSONAL_MARKER]).unwrap(),
+            PERSONAL_MARKER
+        );
+    }
+
+    #[test]
+    fn silence_and_unreadable_tls_records_are_not_plaintext() {
+        assert!(undecided_opening(b"").is_some());
+        // A ClientHello whose first record holds only part of the handshake.
+        assert!(
+            undecided_opening(&[0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x01, 0xfc]).is_some()
+        );
+        assert!(undecided_opening(b"POST /upload HTTP/1.1\r\n").is_none());
+        assert!(undecided_opening(&[0x16, 0x02]).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_trickling_opening_stops_at_the_deadline() {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let writer = tokio::spawn(async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            // One byte well inside the idle pause, for far longer than the deadline.
+            for _ in 0..200 {
+                if s.write_all(b"x").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let started = Instant::now();
+        let bytes = opening_within(&mut stream, Duration::from_secs(1)).await;
+        let took = started.elapsed();
+        writer.abort();
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert!(!bytes.is_empty() && bytes.len() < 30, "{}", bytes.len());
+    }
 }
