@@ -79,6 +79,11 @@ pub struct ProbeArgs {
     /// recorded on the lab network: the cloud-traffic test cases judge it.
     #[arg(long, value_name = "FILE")]
     pub capture: Option<PathBuf>,
+    /// Connect to ADDR whenever a URL names HOST, for every port, instead of
+    /// looking HOST up (like curl --resolve): HOST:ADDR, repeatable. For a
+    /// product rehearsed under its public name on a lab or loopback address.
+    #[arg(long, value_name = "HOST:ADDR")]
+    pub resolve: Vec<iotmark_adapters::probe::HostOverride>,
 }
 
 #[derive(Debug, Args)]

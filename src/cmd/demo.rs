@@ -36,6 +36,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         scenario_timeout: 120,
         rate: None,
         capture: None,
+        resolve: Vec::new(),
     };
     let device = format!("sim:{}", product.name());
     let run = execute(RunPlan {

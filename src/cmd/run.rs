@@ -56,6 +56,7 @@ fn probe_config(args: &ProbeArgs, device: &str) -> anyhow::Result<ProbeConfig> {
         timeout,
         connect_timeout: timeout.min(Duration::from_secs(3)),
         rate_per_second: rate,
+        resolve: args.resolve.clone(),
         ..ProbeConfig::default()
     })
 }

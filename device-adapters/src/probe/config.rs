@@ -1,6 +1,8 @@
 //! How hard the harness may lean on a device: timeouts, size limits, rate and
 //! concurrency. One [`ProbeConfig`] holds for every probe sent to one device.
 
+use std::net::IpAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Limits applied to every probe on one device.
@@ -27,6 +29,57 @@ pub struct ProbeConfig {
     /// Longest one port-scan connect may take; a port that neither accepts
     /// nor refuses within it is reported filtered.
     pub scan_connect_timeout: Duration,
+    /// Host names answered from here instead of DNS, for every port (like
+    /// `curl --resolve`): a deployment rehearsed under its public name on a
+    /// lab or loopback address.
+    pub resolve: Vec<HostOverride>,
+}
+
+/// `HOST:ADDR`: connect to `ADDR` whenever a URL names `HOST`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostOverride {
+    /// Lower case, without a trailing dot.
+    host: String,
+    ip: IpAddr,
+}
+
+impl HostOverride {
+    /// The address for `host`, if this override names it.
+    pub fn answers(&self, host: &str) -> Option<IpAddr> {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        host.eq_ignore_ascii_case(&self.host).then_some(self.ip)
+    }
+}
+
+impl FromStr for HostOverride {
+    type Err = String;
+
+    /// `HOST:ADDR`, an IPv6 address in brackets (`HOST:[::1]`).
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (host, addr) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?} is not HOST:ADDR"))?;
+        let host = host.strip_suffix('.').unwrap_or(host);
+        let name_ok = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+        if !name_ok {
+            return Err(format!("{host:?} is not a host name"));
+        }
+        let bare = addr
+            .strip_prefix('[')
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or(addr);
+        let ip = bare
+            .parse()
+            .map_err(|_| format!("{addr:?} is not an IP address"))?;
+        Ok(HostOverride {
+            host: host.to_ascii_lowercase(),
+            ip,
+        })
+    }
 }
 
 impl Default for ProbeConfig {
@@ -39,6 +92,7 @@ impl Default for ProbeConfig {
             concurrency: 4,
             scan_concurrency: 512,
             scan_connect_timeout: Duration::from_secs(1),
+            resolve: Vec::new(),
         }
     }
 }
@@ -136,5 +190,30 @@ mod tests {
         };
         assert_eq!(c.probe_interval(), Some(Duration::from_millis(250)));
         assert_eq!(c.read_window(), Duration::from_millis(1250));
+    }
+
+    #[test]
+    fn host_overrides_like_curl_resolve() {
+        let o: HostOverride = "Verify.Example:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            o.answers("verify.example"),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            o.answers("VERIFY.EXAMPLE."),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(o.answers("other.example"), None);
+        let v6: HostOverride = "cam.lan:[::1]".parse().unwrap();
+        assert_eq!(v6.answers("cam.lan"), Some("::1".parse().unwrap()));
+        for bad in [
+            "nocolon",
+            ":127.0.0.1",
+            "a b:127.0.0.1",
+            "host:notanip",
+            "host:",
+        ] {
+            assert!(bad.parse::<HostOverride>().is_err(), "{bad}");
+        }
     }
 }

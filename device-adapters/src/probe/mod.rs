@@ -38,7 +38,7 @@ use tower::timeout::TimeoutLayer;
 use tower::util::BoxCloneSyncService;
 use tower::ServiceBuilder;
 
-pub use config::{ConfigError, ProbeConfig};
+pub use config::{ConfigError, HostOverride, ProbeConfig};
 
 use crate::device::{AddressBook, ProbeError};
 use http::{

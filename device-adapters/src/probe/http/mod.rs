@@ -407,6 +407,7 @@ impl HttpTransport {
             Arc::clone(&book),
             device_ip,
             config.connect_timeout,
+            config.resolve.clone(),
         ));
         let base = || {
             reqwest::Client::builder()

@@ -1,6 +1,7 @@
-//! Name resolution through the address book: a simulated manufacturer's
-//! website answers on loopback, the device's host name on the device's
-//! address; everything else goes to the system resolver, bounded in time.
+//! Name resolution through the address book: a name given an address by the
+//! run (`--resolve HOST:ADDR`) answers there, a simulated manufacturer's
+//! website on loopback, the device's host name on the device's address;
+//! everything else goes to the system resolver, bounded in time.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -9,12 +10,14 @@ use std::time::Duration;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::device::AddressBook;
+use crate::probe::config::HostOverride;
 
 #[derive(Debug)]
 pub(super) struct BookResolver {
     book: Arc<dyn AddressBook>,
     device_ip: Option<IpAddr>,
     lookup_timeout: Duration,
+    overrides: Vec<HostOverride>,
 }
 
 impl BookResolver {
@@ -22,11 +25,13 @@ impl BookResolver {
         book: Arc<dyn AddressBook>,
         device_ip: Option<IpAddr>,
         lookup_timeout: Duration,
+        overrides: Vec<HostOverride>,
     ) -> Self {
         BookResolver {
             book,
             device_ip,
             lookup_timeout,
+            overrides,
         }
     }
 }
@@ -34,6 +39,10 @@ impl BookResolver {
 impl Resolve for BookResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
+        if let Some(ip) = self.overrides.iter().find_map(|o| o.answers(&host)) {
+            let addr = SocketAddr::new(ip, 0);
+            return Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as Addrs) });
+        }
         // A resolved port of 0 means "the URL's port"; a non-zero one (a
         // simulated website's loopback port) is used unless the URL names one.
         if let Some(addr) = self.book.website_addr(&host) {
