@@ -203,9 +203,11 @@ fn parse_fleet(text: &str, profile: &Profile) -> Result<Vec<FleetUnit>, String> 
         ));
     }
     let mut names = BTreeSet::new();
+    let mut net_units = BTreeSet::new();
     let mut units = Vec::with_capacity(file.units.len());
     for (i, u) in file.units.into_iter().enumerate() {
         let at = format!("/units/{i}");
+        let is_net = u.device.starts_with("net:");
         let kind_ok = u
             .device
             .strip_prefix("net:")
@@ -238,8 +240,22 @@ fn parse_fleet(text: &str, profile: &Profile) -> Result<Vec<FleetUnit>, String> 
             }
             (Some(a), _) => a,
             (None, Some(b)) => b,
+            // A real unit has its own serial and password: with more than one
+            // declared, guessing which it is would test it with another's.
+            (None, None) if is_net && profile.units.len() > 1 => {
+                return Err(format!(
+                    "{at}: a net: unit must say which declared unit it is (unit or serial); \
+                     the profile declares {}",
+                    profile.units.len()
+                ))
+            }
             (None, None) => 0,
         };
+        if is_net && !profile.units.is_empty() && !net_units.insert(unit) {
+            return Err(format!(
+                "{at}: declared unit {unit} is already claimed by another net: unit"
+            ));
+        }
         if !profile.units.is_empty() && unit >= profile.units.len() {
             return Err(format!(
                 "{at}/unit: {unit}, but the profile declares {} units",
@@ -433,16 +449,26 @@ mod tests {
                 "disagree",
             ),
             (
-                r#"{"fleet_version": 1, "units": [{"device": "net:a", "name": "x"}, {"device": "net:b", "name": "x"}]}"#,
+                r#"{"fleet_version": 1, "units": [{"device": "net:a", "unit": 0, "name": "x"}, {"device": "net:b", "unit": 1, "name": "x"}]}"#,
                 "/units/1/name",
             ),
             (
-                r#"{"fleet_version": 1, "units": [{"device": "net:a", "name": ".."}]}"#,
+                r#"{"fleet_version": 1, "units": [{"device": "net:a", "unit": 0, "name": ".."}]}"#,
                 "/units/0/name",
             ),
             (
                 r#"{"fleet_version": 1, "units": [{"device": "net:a", "port": 1}]}"#,
                 "unknown field",
+            ),
+            // Real units must say which declared unit they are, and two real
+            // units cannot both be the same one.
+            (
+                r#"{"fleet_version": 1, "units": [{"device": "net:a"}]}"#,
+                "/units/0: a net: unit must say which declared unit it is",
+            ),
+            (
+                r#"{"fleet_version": 1, "units": [{"device": "net:a", "unit": 1}, {"device": "net:b", "serial": "GC200-26W40-000102"}]}"#,
+                "/units/1: declared unit 1 is already claimed",
             ),
         ];
         for (text, expected) in cases {
