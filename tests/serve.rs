@@ -200,7 +200,12 @@ impl Server {
     }
 
     fn addr(&self) -> String {
-        self.base.trim_start_matches("http://").to_string()
+        let base = self.base.as_str();
+        let host = base
+            .strip_prefix("https://")
+            .or_else(|| base.strip_prefix("http://"))
+            .unwrap_or(base);
+        host.to_string()
     }
 
     fn log(&self) -> String {
@@ -1079,12 +1084,60 @@ async fn serves_https_with_rustls() {
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
     assert!(r.text().await.unwrap().contains("class=\"status valid\""));
+    let (status, json) = {
+        let r = client
+            .get(server.url(&format!("/api/v1/verify/{}", f.revoked)))
+            .send()
+            .await
+            .unwrap();
+        (
+            r.status().as_u16(),
+            serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap(),
+        )
+    };
+    assert_eq!(status, 200);
+    assert_eq!(json["status"], "revoked", "{json}");
     // A client that does not trust the certificate gets nowhere.
     assert!(client_without_roots()
         .get(server.url("/healthz"))
         .send()
         .await
         .is_err());
+    // Both protocols are offered by ALPN, and the chain verifies for a
+    // client holding the test CA (openssl's own client, not ours).
+    for (alpn, want) in [
+        ("h2", "ALPN protocol: h2"),
+        ("http/1.1", "ALPN protocol: http/1.1"),
+    ] {
+        let out = Command::new("openssl")
+            .current_dir(&dir)
+            .args([
+                "s_client",
+                "-connect",
+                &server.addr(),
+                "-alpn",
+                alpn,
+                "-CAfile",
+                "ca.pem",
+                "-verify_return_error",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(want), "{alpn}: {text}");
+        assert!(
+            text.contains("Verify return code: 0 (ok)"),
+            "{alpn}: {text}"
+        );
+    }
+    // Plain HTTP on the TLS port is not answered as HTTP.
+    let (answer, _) = raw_exchange(
+        &server.addr(),
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        Duration::from_secs(5),
+    );
+    assert!(!answer.contains("200 OK"), "{answer}");
 }
 
 fn client_without_roots() -> reqwest::Client {
