@@ -310,14 +310,10 @@ fn ixit_flaws_fail_their_test_cases() {
             &dir.path().join(case),
             &["--attestations", att.to_str().unwrap()],
         );
-        // A failed recommendation leaves the product conformant, unless the
-        // same flaw fails a mandatory test case (5.3-9-1 also fails 5.3-10-1).
-        let exit = if scheme == "en303645" || case == "5.3-9-1" {
-            1
-        } else {
-            0
-        };
-        assert_eq!(run.code, exit, "{case}: {}", run.stderr);
+        // Every flaw makes the product not conformant: a mandatory test case
+        // fails, or a recommendation the ICS declared met fails, which leaves
+        // an unjustified gap and fails 4-1 too.
+        assert_eq!(run.code, 1, "{case}: {}", run.stderr);
         let r = run.json();
         let failed: Vec<String> = case_verdicts(&r)
             .into_iter()
@@ -338,6 +334,10 @@ fn ixit_flaws_fail_their_test_cases() {
         };
         let mut want: Vec<String> = also.iter().map(|c| c.to_string()).collect();
         want.push(case.to_string());
+        if scheme == "en303645-full" {
+            // The cases run under the full scheme are the recommendations.
+            want.push("4-1-1".into());
+        }
         want.sort();
         assert_eq!(failed, want, "{case}");
         assert_eq!(hows(&r)[case], "ixit");
@@ -697,8 +697,9 @@ fn run_product(product: &str, scheme: &str, dir: &Path) -> Run {
 
 /// Each flawed camera fails exactly the test cases of the provisions it
 /// breaks, in both schemes; every other test case has the good camera's
-/// verdict. Mandatory failures make the product not conformant (exit 1); a
-/// failed recommendation alone leaves it conformant.
+/// verdict. Mandatory failures make the product not conformant (exit 1). A
+/// failed recommendation that the ICS declared met is an unjustified gap, so
+/// it fails 4-1 (mandatory) as well, and the product is not conformant either.
 #[test]
 fn flawed_products_fail_exactly_what_they_break() {
     let dir = tempfile::tempdir().unwrap();
@@ -739,7 +740,10 @@ fn flawed_products_fail_exactly_what_they_break() {
             let mut mandatory_failure = false;
             for case in breaks.iter().filter(|c| baseline.contains_key(**c)) {
                 want.insert(case.to_string(), "FAIL".into());
-                mandatory_failure |= mandatory.contains(&case.to_string());
+                if !mandatory.contains(&case.to_string()) {
+                    want.insert("4-1-1".into(), "FAIL".into());
+                }
+                mandatory_failure = true;
                 assert_eq!(hows(&r)[*case], "automated", "{product} {case}");
             }
             assert_eq!(

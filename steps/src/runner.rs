@@ -200,7 +200,43 @@ pub async fn run(
         progress(&result);
         results.push(result);
     }
+    hold_failed_recommendations_against_4_1(&mut results);
     Ok(results)
+}
+
+/// Provision 4-1 asks that every recommendation the product does not meet be
+/// justified in the ICS. A recommendation the ICS declares met but whose test
+/// fails is not met, and nothing justifies it: 4-1 fails too, so a product
+/// cannot pass by claiming recommendations it does not implement.
+fn hold_failed_recommendations_against_4_1(results: &mut [ScenarioResult]) {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| r.meta.status == Status::Recommended && r.verdict == Verdict::Fail)
+        .map(|r| format!("{} ({})", r.meta.provision.as_str(), r.meta.test_case))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let gap = format!(
+        "recommendation(s) declared met in the ICS failed their tests: {}; a recommendation \
+         not met needs a written justification",
+        failed.join(", ")
+    );
+    for r in results
+        .iter_mut()
+        .filter(|r| r.meta.provision.as_str() == "4-1")
+    {
+        match r.verdict {
+            Verdict::Pass => {
+                r.verdict = Verdict::Fail;
+                r.reason = gap.clone();
+            }
+            Verdict::Fail => r.reason = format!("{}; {gap}", r.reason),
+            Verdict::NotApplicable | Verdict::Inconclusive => {}
+        }
+    }
 }
 
 /// The attestation file must fit the catalogue and the product (exit 2 if not).
