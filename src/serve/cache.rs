@@ -15,13 +15,14 @@
 use std::sync::Mutex;
 
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use iotmark_labels::{LabelStatus, Verification};
 use lru::LruCache;
 use sha2::{Digest, Sha256};
 use time::Date;
 
+use super::middleware::add_security_headers;
 use super::state::AppState;
 
 const SHARDS: usize = 8;
@@ -64,10 +65,22 @@ struct Shard {
 #[derive(Debug)]
 pub struct ResponseCache {
     shards: [Mutex<Shard>; SHARDS],
+    /// Every header of a page and of a JSON answer, made once: a clone of a
+    /// made map costs less than inserting each header into a new one.
+    page_headers: HeaderMap,
+    json_headers: HeaderMap,
 }
 
-impl Default for ResponseCache {
-    fn default() -> Self {
+fn headers(kind: Kind, tls: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, kind.content_type());
+    add_security_headers(&mut headers, tls);
+    headers
+}
+
+impl ResponseCache {
+    /// An empty cache for a server speaking HTTPS (`tls`) or HTTP.
+    pub fn new(tls: bool) -> Self {
         ResponseCache {
             shards: std::array::from_fn(|_| {
                 Mutex::new(Shard {
@@ -75,11 +88,11 @@ impl Default for ResponseCache {
                     bytes: 0,
                 })
             }),
+            page_headers: headers(Kind::Page, tls),
+            json_headers: headers(Kind::Json, tls),
         }
     }
-}
 
-impl ResponseCache {
     fn shard(&self, key: &Key) -> &Mutex<Shard> {
         &self.shards[usize::from(key.0[0]) % SHARDS]
     }
@@ -143,9 +156,10 @@ pub fn respond(
         }
     };
     let mut response = Response::new(Body::from(body));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, kind.content_type());
+    *response.headers_mut() = match kind {
+        Kind::Page => state.responses.page_headers.clone(),
+        Kind::Json => state.responses.json_headers.clone(),
+    };
     response
 }
 
@@ -163,7 +177,7 @@ mod tests {
 
     #[test]
     fn an_older_epoch_is_not_served() {
-        let cache = ResponseCache::default();
+        let cache = ResponseCache::new(false);
         let key: Key = ([1; 32], Date::MIN, Kind::Page);
         cache.put(key, entry(3, 10));
         assert!(cache.get(&key, 3).is_some());
@@ -173,7 +187,7 @@ mod tests {
 
     #[test]
     fn bounded_by_bytes() {
-        let cache = ResponseCache::default();
+        let cache = ResponseCache::new(false);
         let big = MAX_BYTES / SHARDS / 4 + 1;
         for i in 0..10u8 {
             // All in one shard (the first byte picks it).

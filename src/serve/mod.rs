@@ -196,7 +196,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         verifier,
         registry,
         metrics: metrics.clone(),
-        responses: cache::ResponseCache::default(),
+        responses: cache::ResponseCache::new(tls.is_some()),
         rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst),
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         tls: tls.is_some(),
