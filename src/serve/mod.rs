@@ -3,8 +3,9 @@
 //! axum on tower. The layers, outermost first: the front layer
 //! ([`middleware::front`]: per-client rate limit, request deadline, error
 //! normalisation so every error response is rendered in one place, security
-//! headers, metrics and access log), the panic catcher, and a request-body
-//! size limit. Connections are bounded by [`listener`].
+//! headers, metrics and access log) and the panic catcher; the two routes
+//! that read a body limit it to [`MAX_BODY_BYTES`]. Connections are bounded
+//! by [`listener`].
 //!
 //! Label verifications are answered from finished responses cached per label,
 //! date and revocation epoch ([`cache`]); status lists and the registry's
@@ -39,12 +40,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use iotmark_labels::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use iotmark_labels::{LabCertificate, TrustAnchor, TrustStore};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub use args::ServeArgs;
 use state::AppState;
@@ -67,8 +68,16 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/security.txt", get(pages::security_txt))
         .route("/security/disclosure-policy", get(pages::disclosure_policy))
         .route("/support", get(pages::support_period))
-        .route("/api/v1/verify", post(api::verify_post))
-        .route("/api/v1/verify/batch", post(api::verify_batch))
+        // Only these routes read a body: the limit is theirs, and no other
+        // request pays for it.
+        .route(
+            "/api/v1/verify",
+            post(api::verify_post).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/api/v1/verify/batch",
+            post(api::verify_batch).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/api/v1/verify/{digits}", get(api::verify_one))
         .route("/api/v1/labels", get(api::labels))
         .route("/api/v1/labels/{serial}", get(api::label))
@@ -80,7 +89,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::health))
         .route("/metrics", get(api::metrics))
         // Layers run bottom to top on the way in.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), middleware::front))
         .with_state(state)
