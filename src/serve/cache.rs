@@ -1,7 +1,12 @@
 //! Finished verification responses, cached: the bytes of a label page or of
-//! a JSON verdict, keyed by the SHA-256 of the label digits, the date judged
-//! on and what was asked for (page or JSON), and stamped with the revocation
-//! epoch they were made in (see [`super::verifier::Verifier::epoch`]).
+//! a JSON verdict, keyed by the label digits, the date judged on and what
+//! was asked for (page or JSON), and stamped with the revocation epoch they
+//! were made in (see [`super::verifier::Verifier::epoch`]).
+//!
+//! The table is indexed by a hash of the digits with a key chosen at random
+//! when the server starts (SipHash, so a client cannot aim two labels at one
+//! slot), and every entry keeps its digits: an answer is served only for
+//! exactly the digits it was made for.
 //!
 //! A response from an older epoch is never served: when a status list or
 //! the registry's revocation table changes, the epoch moves on and the next
@@ -19,7 +24,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use iotmark_labels::{LabelStatus, Verification};
 use lru::LruCache;
-use sha2::{Digest, Sha256};
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use time::Date;
 
 use super::middleware::add_security_headers;
@@ -47,10 +53,11 @@ impl Kind {
     }
 }
 
-type Key = ([u8; 32], Date, Kind);
+type Key = (u64, Date, Kind);
 
 #[derive(Debug)]
 struct Entry {
+    digits: Box<str>,
     epoch: u64,
     status: LabelStatus,
     body: Bytes,
@@ -69,6 +76,7 @@ pub struct ResponseCache {
     /// made map costs less than inserting each header into a new one.
     page_headers: HeaderMap,
     json_headers: HeaderMap,
+    hasher: RandomState,
 }
 
 fn headers(kind: Kind, tls: bool) -> HeaderMap {
@@ -90,31 +98,38 @@ impl ResponseCache {
             }),
             page_headers: headers(Kind::Page, tls),
             json_headers: headers(Kind::Json, tls),
+            hasher: RandomState::new(),
         }
     }
 
-    fn shard(&self, key: &Key) -> &Mutex<Shard> {
-        &self.shards[usize::from(key.0[0]) % SHARDS]
+    fn key(&self, digits: &str, at: Date, kind: Kind) -> Key {
+        (self.hasher.hash_one(digits), at, kind)
     }
 
-    fn get(&self, key: &Key, epoch: u64) -> Option<(LabelStatus, Bytes)> {
+    fn shard(&self, key: &Key) -> &Mutex<Shard> {
+        // SHARDS is small: the remainder fits.
+        &self.shards[(key.0 % SHARDS as u64) as usize]
+    }
+
+    fn get(&self, key: &Key, digits: &str, epoch: u64) -> Option<(LabelStatus, Bytes)> {
         let mut shard = self.shard(key).lock().ok()?;
         let entry = shard.entries.get(key)?;
-        (entry.epoch == epoch).then(|| (entry.status, entry.body.clone()))
+        (entry.epoch == epoch && *entry.digits == *digits)
+            .then(|| (entry.status, entry.body.clone()))
     }
 
     fn put(&self, key: Key, entry: Entry) {
         let Ok(mut shard) = self.shard(&key).lock() else {
             return;
         };
-        let size = entry.body.len();
+        let size = entry.body.len() + entry.digits.len();
         if let Some(old) = shard.entries.put(key, entry) {
-            shard.bytes -= old.body.len();
+            shard.bytes -= old.body.len() + old.digits.len();
         }
         shard.bytes += size;
         while shard.bytes > MAX_BYTES / SHARDS {
             match shard.entries.pop_lru() {
-                Some((_, old)) => shard.bytes -= old.body.len(),
+                Some((_, old)) => shard.bytes -= old.body.len() + old.digits.len(),
                 None => break,
             }
         }
@@ -134,8 +149,8 @@ pub fn respond(
     // Read before verifying: an entry is stamped with an epoch no newer than
     // the revocation data it was made from.
     let epoch = state.verifier.epoch();
-    let key: Key = (Sha256::digest(digits.as_bytes()).into(), at, kind);
-    let body = match state.responses.get(&key, epoch) {
+    let key = state.responses.key(digits, at, kind);
+    let body = match state.responses.get(&key, digits, epoch) {
         Some((status, body)) => {
             state.metrics.cache(true);
             state.metrics.verification(status);
@@ -147,6 +162,7 @@ pub fn respond(
             state.responses.put(
                 key,
                 Entry {
+                    digits: digits.into(),
                     epoch,
                     status: v.status,
                     body: body.clone(),
@@ -169,6 +185,7 @@ mod tests {
 
     fn entry(epoch: u64, len: usize) -> Entry {
         Entry {
+            digits: "123".into(),
             epoch,
             status: LabelStatus::Valid,
             body: Bytes::from(vec![b'x'; len]),
@@ -178,22 +195,31 @@ mod tests {
     #[test]
     fn an_older_epoch_is_not_served() {
         let cache = ResponseCache::new(false);
-        let key: Key = ([1; 32], Date::MIN, Kind::Page);
+        let key = cache.key("123", Date::MIN, Kind::Page);
         cache.put(key, entry(3, 10));
-        assert!(cache.get(&key, 3).is_some());
-        assert!(cache.get(&key, 4).is_none());
-        assert!(cache.get(&([1; 32], Date::MIN, Kind::Json), 3).is_none());
+        assert!(cache.get(&key, "123", 3).is_some());
+        assert!(cache.get(&key, "123", 4).is_none());
+        let json = cache.key("123", Date::MIN, Kind::Json);
+        assert!(cache.get(&json, "123", 3).is_none());
+    }
+
+    #[test]
+    fn only_the_same_digits_get_the_answer() {
+        let cache = ResponseCache::new(false);
+        // Another label that landed on the same slot is not given this one's answer.
+        let key = cache.key("123", Date::MIN, Kind::Page);
+        cache.put(key, entry(0, 10));
+        assert!(cache.get(&key, "124", 0).is_none());
+        assert!(cache.get(&key, "123", 0).is_some());
     }
 
     #[test]
     fn bounded_by_bytes() {
         let cache = ResponseCache::new(false);
         let big = MAX_BYTES / SHARDS / 4 + 1;
-        for i in 0..10u8 {
-            // All in one shard (the first byte picks it).
-            let mut hash = [0; 32];
-            hash[1] = i;
-            cache.put((hash, Date::MIN, Kind::Json), entry(0, big));
+        for i in 0..10u64 {
+            // All in one shard (the hash modulo the shard count picks it).
+            cache.put((i * SHARDS as u64, Date::MIN, Kind::Json), entry(0, big));
         }
         let shard = cache.shards[0].lock().unwrap_or_else(|e| e.into_inner());
         assert_eq!(shard.entries.len(), 3);
