@@ -3,7 +3,7 @@
 //! and without assessor attestations, declaration errors, the IXIT checks, and
 //! the README's coverage table.
 
-// Helpers here run only inside tests: a panic is a test failure.
+// Code here runs only inside tests: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod util;

@@ -1,7 +1,7 @@
 //! Functional checks through the device's declared API endpoints (IXIT
 //! 28-ExtAPI, 13-SoftServ): what answers without authentication (5.5-4,
 //! 5.5-5), what it gives away (5.6-2), how it treats hostile input (5.13-1).
-//! The helpers here are shared with the other functional step files.
+//! The functions here are shared with the other functional step files.
 
 use std::sync::LazyLock;
 
