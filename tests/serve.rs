@@ -763,6 +763,9 @@ async fn hostile_requests_get_4xx_and_others_keep_being_served() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
+    // The server closes a connection whose body it refused to read; a fresh
+    // client does not race that close by reusing it.
+    let c = client();
     // Malformed JSON, wrong fields, and too many labels.
     for body in [
         "{\"label\":",
@@ -1145,4 +1148,71 @@ fn client_without_roots() -> reqwest::Client {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
+}
+
+/// Sends one HTTP/1.1 request for /healthz on `stream` and returns what came
+/// back (empty when the server closed the connection without answering).
+fn healthz_over(mut stream: TcpStream) -> String {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    // The server may already have closed it: a failed write reads back empty.
+    let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A (blocking) stream to `addr` from the loopback source address `source`.
+async fn connect_from(source: &str, addr: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_client_cannot_take_every_connection() {
+    let server = Server::start(&["--max-connections-per-client", "4"]);
+    let addr = server.addr();
+    // Four idle connections from 127.0.0.1: its whole share.
+    let mut idle: Vec<TcpStream> = Vec::new();
+    for _ in 0..4 {
+        idle.push(connect_from("127.0.0.1", &addr).await);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // A fifth from the same address is closed without an answer...
+    let refused = healthz_over(connect_from("127.0.0.1", &addr).await);
+    assert!(refused.is_empty(), "{refused}");
+    // ...while another client is served.
+    let other = healthz_over(connect_from("127.0.0.2", &addr).await);
+    assert!(other.starts_with("HTTP/1.1 200"), "{other}");
+    // Once the idle ones go, 127.0.0.1 is served again.
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(200));
+    let again = healthz_over(connect_from("127.0.0.1", &addr).await);
+    assert!(again.starts_with("HTTP/1.1 200"), "{again}");
+    let metrics = get_from(&addr, "/metrics").await;
+    assert!(
+        metrics.contains("iotmark_connections_refused_total 1"),
+        "{metrics}"
+    );
+}
+
+/// GET `path` from the loopback source address 127.0.0.3.
+async fn get_from(addr: &str, path: &str) -> String {
+    let mut stream = connect_from("127.0.0.3", addr).await;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
 }

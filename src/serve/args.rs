@@ -43,6 +43,11 @@ pub struct ServeArgs {
     /// Simultaneous connections; further clients wait in the accept queue.
     #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
+    /// Simultaneous connections from one client address (IPv6 by its /64);
+    /// one more is closed at once, so a few idle or slow clients cannot take
+    /// every slot.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections_per_client: usize,
     /// Seconds a request may take, body included, before it gets 503.
     #[arg(long, default_value_t = 10)]
     pub request_timeout: u64,

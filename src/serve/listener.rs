@@ -2,14 +2,17 @@
 //! ALPN), each connection bounded in time and size so a slow or hostile
 //! client holds one slot for a bounded time and nothing else.
 //!
-//! - a fixed number of connection slots (further clients wait in the backlog);
+//! - a fixed number of connection slots (further clients wait in the backlog),
+//!   and at most `max_per_client` of them for one client address;
 //! - a deadline for the TLS handshake and for each request's headers;
 //! - a cap on the request head (HTTP/1.1 buffer, header count, HTTP/2 header list);
 //! - a lifetime after which the connection is closed gracefully.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -39,6 +42,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
     pub max_connections: usize,
+    pub max_per_client: usize,
     pub header_timeout: Duration,
     pub lifetime: Duration,
 }
@@ -64,6 +68,61 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// Open connections per client address.
+#[derive(Debug, Default)]
+struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+/// One client's claim on a connection; gives it back when dropped.
+struct ClientSlot {
+    table: Arc<PerClient>,
+    client: IpAddr,
+}
+
+impl PerClient {
+    /// A slot for `client`, or `None` when it already holds `max`.
+    fn claim(table: &Arc<PerClient>, client: IpAddr, max: usize) -> Option<ClientSlot> {
+        // A poisoned table still holds valid counts: keep using it.
+        let mut counts = table.0.lock().unwrap_or_else(|e| e.into_inner());
+        let held = counts.entry(client).or_insert(0);
+        if *held >= max.max(1) {
+            return None;
+        }
+        *held += 1;
+        Some(ClientSlot {
+            table: table.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut counts = self.table.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = counts.get_mut(&self.client) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// The address a client is counted under: IPv6 clients by their /64, since
+/// one host usually holds the whole prefix.
+fn client_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut s = v6.segments();
+                s[4..].fill(0);
+                IpAddr::V6(s.into())
+            }
+        },
+    }
+}
+
 /// Serves `router` on `listener` until the task is dropped.
 pub async fn serve(
     listener: TcpListener,
@@ -73,6 +132,7 @@ pub async fn serve(
     metrics: Arc<Metrics>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_client = Arc::new(PerClient::default());
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
@@ -86,6 +146,16 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(client_slot) = PerClient::claim(
+            &per_client,
+            client_address(peer.ip()),
+            limits.max_per_client,
+        ) else {
+            // Closed at once: this client already holds its share of slots.
+            metrics.connection_refused();
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let tls = tls.clone();
@@ -93,6 +163,7 @@ pub async fn serve(
         let metrics = metrics.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _client_slot = client_slot;
             metrics.connection_opened();
             match tls {
                 Some(acceptor) => {

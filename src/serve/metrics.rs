@@ -77,6 +77,7 @@ pub struct Metrics {
     rate_limited: AtomicU64,
     connections_open: AtomicU64,
     connections_total: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 fn status_index(s: LabelStatus) -> usize {
@@ -103,6 +104,7 @@ impl Default for Metrics {
             rate_limited: AtomicU64::new(0),
             connections_open: AtomicU64::new(0),
             connections_total: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
         }
     }
 }
@@ -147,6 +149,11 @@ impl Metrics {
 
     pub fn connection_closed(&self) {
         self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed at once: its client already held its share.
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The exposition text.
@@ -220,6 +227,11 @@ impl Metrics {
             "# HELP iotmark_connections_open Connections open now.\n# TYPE iotmark_connections_open gauge\niotmark_connections_open {}\n# HELP iotmark_connections_total Connections accepted.\n# TYPE iotmark_connections_total counter\niotmark_connections_total {}",
             self.connections_open.load(Ordering::Relaxed),
             self.connections_total.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP iotmark_connections_refused_total Connections closed at once because their client held its share.\n# TYPE iotmark_connections_refused_total counter\niotmark_connections_refused_total {}",
+            self.connections_refused.load(Ordering::Relaxed)
         );
         out
     }

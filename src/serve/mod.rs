@@ -241,6 +241,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     });
     let limits = listener::ConnectionLimits {
         max_connections: args.max_connections,
+        max_per_client: args.max_connections_per_client,
         header_timeout: Duration::from_secs(args.header_timeout.max(1)),
         lifetime: Duration::from_secs(args.connection_lifetime.max(1)),
     };
