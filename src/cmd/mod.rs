@@ -15,7 +15,7 @@ mod revoke;
 mod run;
 mod serve;
 mod simulate;
-mod verify;
+pub(crate) mod verify;
 
 pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
     match command {

@@ -44,7 +44,9 @@ fn lab_certs(args: &VerifyArgs) -> Vec<PathBuf> {
     }
 }
 
-fn read_capped(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
+/// Reads at most `max` bytes of a file we were given; a longer file is an
+/// error naming it (shared with `serve`).
+pub(crate) fn read_capped(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;

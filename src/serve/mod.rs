@@ -94,20 +94,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn read_capped(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut buf = Vec::new();
-    file.take(max as u64 + 1)
-        .read_to_end(&mut buf)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if buf.len() > max {
-        anyhow::bail!("{} is over the {max}-byte limit", path.display());
-    }
-    Ok(buf)
-}
-
 /// The trust store: the anchor, the labs of the trust list (if given) or
 /// the lab certificates given, and the registry's own lab.
 fn trust_store(
@@ -129,7 +115,7 @@ fn trust_store(
             .into_iter()
             .fold(TrustStore::new(anchor), TrustStore::with_lab));
     };
-    let bytes = read_capped(list_path, MAX_TRUST_LIST_BYTES)?;
+    let bytes = crate::cmd::verify::read_capped(list_path, MAX_TRUST_LIST_BYTES)?;
     let today = time::OffsetDateTime::now_utc().date();
     let list = TrustList::verify(&bytes, &anchor, today)
         .with_context(|| format!("--trust-list {}", list_path.display()))?;
