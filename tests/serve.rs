@@ -327,6 +327,107 @@ async fn label_page_in_its_four_states() {
     );
 }
 
+/// `POST /api/v1/verify` with one label; the JSON verdict.
+async fn post_verify(api: &str, label: &str) -> serde_json::Value {
+    let r = client()
+        .post(api)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&serde_json::json!({ "label": label })).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+/// The path and query of a label's GS1 Digital Link, as `issue` recorded it.
+fn digital_link_path(label_dir: &Path) -> String {
+    let issued: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(label_dir.join("label.json")).unwrap()).unwrap();
+    let link = issued["digital_link_url"].as_str().unwrap();
+    let start = link.find("/01/").expect("a Digital Link path");
+    link[start..].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gs1_digital_link_opens_the_page_only_for_its_gtin() {
+    let f = fixture();
+    let server = Server::start(&[]);
+    let link = digital_link_path(&f.root.join("label-1"));
+    assert!(link.starts_with("/01/05012345678900?L="), "{link}");
+    let digits = link.rsplit('=').next().unwrap();
+    assert_eq!(digits, f.valid);
+
+    // What a phone opens from a Digital Link QR code: the label page.
+    let (status, page) = get_text(&server.url(&link)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("class=\"status valid\""), "{page}");
+    assert!(visible(&page).contains("Goodcam Devices Ltd GC-200"));
+
+    // The same link naming another product (a valid GTIN, not this
+    // label's): the genuine label is not that product's label. Asked after
+    // and before the right link, so no cached answer crosses over.
+    let other = format!("/01/04006381333931?L={digits}");
+    for _ in 0..2 {
+        let (status, page) = get_text(&server.url(&other)).await;
+        assert_eq!(status, 200);
+        let text = visible(&page);
+        assert!(page.contains("class=\"status danger\""), "{page}");
+        assert!(text.contains("Do not rely on this label"), "{text}");
+        assert!(
+            text.contains(
+                "names GTIN 04006381333931, but the label is signed for GTIN 05012345678900"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("GC-200"), "no product shown: {text}");
+        assert!(
+            !page.contains("goodcam.example"),
+            "no contact shown: {page}"
+        );
+        let (_, page) = get_text(&server.url(&link)).await;
+        assert!(page.contains("class=\"status valid\""), "{page}");
+    }
+
+    // GS1 qualifiers after the GTIN, the 13-digit GTIN and a lower-case
+    // key are the same link.
+    for variant in [
+        format!("/01/05012345678900/21/GC200-0001?L={digits}"),
+        format!("/01/5012345678900?l={digits}&linkType=all"),
+    ] {
+        let (status, page) = get_text(&server.url(&variant)).await;
+        assert_eq!(status, 200, "{variant}");
+        assert!(page.contains("class=\"status valid\""), "{variant}: {page}");
+    }
+
+    // A GTIN with a wrong check digit is a bad request; a product link
+    // without a label is not found here.
+    let (status, body) = get_text(&server.url(&format!("/01/05012345678901?L={digits}"))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("check digit"), "{body}");
+    let (status, _) = get_text(&server.url("/01/05012345678900")).await;
+    assert_eq!(status, 404);
+
+    // The JSON API judges a Digital Link URL the same way.
+    let api = server.url("/api/v1/verify");
+    let j = post_verify(&api, &format!("HTTPS://IOTMARK.EXAMPLE{other}")).await;
+    assert_eq!(j["status"], "invalid", "{j}");
+    assert!(
+        j["reason"].as_str().unwrap().contains("04006381333931"),
+        "{j}"
+    );
+    let j = post_verify(&api, &format!("https://iotmark.example{link}")).await;
+    assert_eq!(j["status"], "valid", "{j}");
+
+    // The route is counted under its pattern, never under the digits.
+    let (_, metrics) = get_text(&server.url("/metrics")).await;
+    assert!(
+        metrics.contains("iotmark_http_requests_total{route=\"/01/{gtin}\",status=\"200\"} 6"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(digits));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_api_agrees_with_the_cli() {
     let f = fixture();

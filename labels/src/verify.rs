@@ -472,8 +472,10 @@ fn label_from_url(url: &str) -> Result<(SignedLabel, Option<String>), LabelError
 }
 
 /// A Digital Link names a product in its path; a genuine label pasted into
-/// the link of another product is not that product's label.
-fn check_link_gtin(v: Verification, link_gtin: Option<&str>) -> Verification {
+/// the link of another product is not that product's label. `link_gtin` is
+/// the 14-digit GTIN of [`qr::LabelUrl::gtin`]; with none, `v` is returned
+/// as it is.
+pub fn check_link_gtin(v: Verification, link_gtin: Option<&str>) -> Verification {
     let (Some(named), Some(claims)) = (link_gtin, &v.claims) else {
         return v;
     };

@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use iotmark_labels::qr::digits_from_url;
 use iotmark_labels::status::CONTENT_TYPE as STATUS_LIST_CONTENT_TYPE;
 use iotmark_labels::Verification;
 use serde::{Deserialize, Serialize};
@@ -21,7 +20,7 @@ use super::cache::{respond, Kind};
 use super::error::{ApiError, ServeError};
 use super::registry::RegistryHandle;
 use super::state::AppState;
-use super::verifier::{check_digits, digits_segment};
+use super::verifier::{digits_segment, LabelRef};
 
 /// Most labels in one batch request.
 pub const MAX_BATCH: usize = 1000;
@@ -65,17 +64,15 @@ fn parse_at(state: &AppState, at: Option<&str>) -> Result<Date, ServeError> {
     }
 }
 
-/// The digits of a label given as a URL or as bare digits.
-fn label_digits(input: &str) -> Result<&str, ServeError> {
+/// A label given as a URL of either form or as bare digits.
+fn label_ref(input: &str) -> Result<LabelRef<'_>, ServeError> {
     let input = input.trim();
     let lower = input.get(..8).unwrap_or(input).to_ascii_lowercase();
-    let digits = if lower.starts_with("http://") || lower.starts_with("https://") {
-        digits_from_url(input).map_err(|e| ServeError::bad_request(e.to_string()))?
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        LabelRef::url(input)
     } else {
-        input
-    };
-    check_digits(digits)?;
-    Ok(digits)
+        LabelRef::digits(input)
+    }
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ServeError> {
@@ -99,10 +96,9 @@ pub async fn verify_one(
     uri: Uri,
     Query(q): Query<AtQuery>,
 ) -> Result<Response, ApiError> {
-    let digits = digits_segment(&uri);
-    check_digits(digits)?;
+    let label = LabelRef::digits(digits_segment(&uri))?;
     let at = parse_at(&state, q.at.as_deref())?;
-    Ok(respond(&state, Kind::Json, digits, at, |v| {
+    Ok(respond(&state, Kind::Json, &label, at, |v| {
         verified_bytes(v, at)
     }))
 }
@@ -119,8 +115,8 @@ struct VerifyRequest {
 pub async fn verify_post(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let request: VerifyRequest = parse_json(&body)?;
     let at = parse_at(&state, request.at.as_deref())?;
-    let digits = label_digits(&request.label)?;
-    Ok(respond(&state, Kind::Json, digits, at, |v| {
+    let label = label_ref(&request.label)?;
+    Ok(respond(&state, Kind::Json, &label, at, |v| {
         verified_bytes(v, at)
     }))
 }
@@ -155,9 +151,9 @@ pub async fn verify_batch(
         let results: Vec<serde_json::Value> = request
             .labels
             .iter()
-            .map(|input| match label_digits(input) {
-                Ok(digits) => {
-                    let v = verifier.verify_digits(digits, at);
+            .map(|input| match label_ref(input) {
+                Ok(label) => {
+                    let v = verifier.verify_ref(&label, at);
                     counts[match v.status.as_str() {
                         "valid" => 0,
                         "revoked" => 1,

@@ -1,12 +1,14 @@
 //! Finished verification responses, cached: the bytes of a label page or of
-//! a JSON verdict, keyed by the label digits, the date judged on and what
-//! was asked for (page or JSON), and stamped with the revocation epoch they
+//! a JSON verdict, keyed by the label digits, the GTIN a Digital Link names
+//! (if the request came as one), the date judged on and what was asked for
+//! (page or JSON), and stamped with the revocation epoch they
 //! were made in (see [`super::verifier::Verifier::epoch`]).
 //!
-//! The table is indexed by a hash of the digits with a key chosen at random
-//! when the server starts (SipHash, so a client cannot aim two labels at one
-//! slot), and every entry keeps its digits: an answer is served only for
-//! exactly the digits it was made for.
+//! The table is indexed by a hash of the digits and GTIN with a key chosen at
+//! random when the server starts (SipHash, so a client cannot aim two labels
+//! at one slot), and every entry keeps both: an answer is served only for
+//! exactly the digits and GTIN it was made for, so a genuine label's page is
+//! never shown for a Digital Link naming another product.
 //!
 //! A response from an older epoch is never served: when a status list or
 //! the registry's revocation table changes, the epoch moves on and the next
@@ -30,6 +32,7 @@ use time::Date;
 
 use super::middleware::add_security_headers;
 use super::state::AppState;
+use super::verifier::LabelRef;
 
 const SHARDS: usize = 8;
 /// Bytes of response bodies kept in all (each shard an eighth).
@@ -58,6 +61,7 @@ type Key = (u64, Date, Kind);
 #[derive(Debug)]
 struct Entry {
     digits: Box<str>,
+    gtin: Option<Box<str>>,
     epoch: u64,
     status: LabelStatus,
     body: Bytes,
@@ -102,8 +106,13 @@ impl ResponseCache {
         }
     }
 
-    fn key(&self, digits: &str, at: Date, kind: Kind) -> Key {
-        (self.hasher.hash_one(digits), at, kind)
+    fn key(&self, label: &LabelRef<'_>, at: Date, kind: Kind) -> Key {
+        (
+            self.hasher
+                .hash_one((&*label.digits, label.gtin.as_deref())),
+            at,
+            kind,
+        )
     }
 
     fn shard(&self, key: &Key) -> &Mutex<Shard> {
@@ -111,11 +120,13 @@ impl ResponseCache {
         &self.shards[(key.0 % SHARDS as u64) as usize]
     }
 
-    fn get(&self, key: &Key, digits: &str, epoch: u64) -> Option<(LabelStatus, Bytes)> {
+    fn get(&self, key: &Key, label: &LabelRef<'_>, epoch: u64) -> Option<(LabelStatus, Bytes)> {
         let mut shard = self.shard(key).lock().ok()?;
         let entry = shard.entries.get(key)?;
-        (entry.epoch == epoch && *entry.digits == *digits)
-            .then(|| (entry.status, entry.body.clone()))
+        (entry.epoch == epoch
+            && *entry.digits == *label.digits
+            && entry.gtin.as_deref() == label.gtin.as_deref())
+        .then(|| (entry.status, entry.body.clone()))
     }
 
     fn put(&self, key: Key, entry: Entry) {
@@ -136,33 +147,33 @@ impl ResponseCache {
     }
 }
 
-/// The response for a label given by its digits (already checked), judged
-/// on `at`: from the cache if it was made in the current revocation epoch,
+/// The response for a label as the request names it, judged on `at`: from the cache if it was made in the current revocation epoch,
 /// else verified, rendered by `render` and kept.
 pub fn respond(
     state: &AppState,
     kind: Kind,
-    digits: &str,
+    label: &LabelRef<'_>,
     at: Date,
     render: impl FnOnce(&Verification) -> Vec<u8>,
 ) -> Response {
     // Read before verifying: an entry is stamped with an epoch no newer than
     // the revocation data it was made from.
     let epoch = state.verifier.epoch();
-    let key = state.responses.key(digits, at, kind);
-    let body = match state.responses.get(&key, digits, epoch) {
+    let key = state.responses.key(label, at, kind);
+    let body = match state.responses.get(&key, label, epoch) {
         Some((status, body)) => {
             state.metrics.cache(true);
             state.metrics.verification(status);
             body
         }
         None => {
-            let v = state.verifier.verify_digits(digits, at);
+            let v = state.verifier.verify_ref(label, at);
             let body = Bytes::from(render(&v));
             state.responses.put(
                 key,
                 Entry {
-                    digits: digits.into(),
+                    digits: (*label.digits).into(),
+                    gtin: label.gtin.as_deref().map(Into::into),
                     epoch,
                     status: v.status,
                     body: body.clone(),
@@ -182,10 +193,19 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
+    fn label(digits: &str, gtin: Option<&str>) -> LabelRef<'static> {
+        LabelRef {
+            digits: Cow::Owned(digits.to_owned()),
+            gtin: gtin.map(str::to_owned),
+        }
+    }
 
     fn entry(epoch: u64, len: usize) -> Entry {
         Entry {
             digits: "123".into(),
+            gtin: None,
             epoch,
             status: LabelStatus::Valid,
             body: Bytes::from(vec![b'x'; len]),
@@ -195,22 +215,49 @@ mod tests {
     #[test]
     fn an_older_epoch_is_not_served() {
         let cache = ResponseCache::new(false);
-        let key = cache.key("123", Date::MIN, Kind::Page);
+        let l = label("123", None);
+        let key = cache.key(&l, Date::MIN, Kind::Page);
         cache.put(key, entry(3, 10));
-        assert!(cache.get(&key, "123", 3).is_some());
-        assert!(cache.get(&key, "123", 4).is_none());
-        let json = cache.key("123", Date::MIN, Kind::Json);
-        assert!(cache.get(&json, "123", 3).is_none());
+        assert!(cache.get(&key, &l, 3).is_some());
+        assert!(cache.get(&key, &l, 4).is_none());
+        let json = cache.key(&l, Date::MIN, Kind::Json);
+        assert!(cache.get(&json, &l, 3).is_none());
     }
 
     #[test]
     fn only_the_same_digits_get_the_answer() {
         let cache = ResponseCache::new(false);
         // Another label that landed on the same slot is not given this one's answer.
-        let key = cache.key("123", Date::MIN, Kind::Page);
+        let key = cache.key(&label("123", None), Date::MIN, Kind::Page);
         cache.put(key, entry(0, 10));
-        assert!(cache.get(&key, "124", 0).is_none());
-        assert!(cache.get(&key, "123", 0).is_some());
+        assert!(cache.get(&key, &label("124", None), 0).is_none());
+        assert!(cache.get(&key, &label("123", None), 0).is_some());
+    }
+
+    #[test]
+    fn a_digital_link_gets_only_the_answer_for_its_gtin() {
+        let cache = ResponseCache::new(false);
+        // The answer for the bare digits is not the answer for a link
+        // naming a product, nor that for a link naming another product.
+        let bare = label("123", None);
+        let key = cache.key(&bare, Date::MIN, Kind::Page);
+        cache.put(key, entry(0, 10));
+        let linked = label("123", Some("05012345678900"));
+        assert_ne!(cache.key(&linked, Date::MIN, Kind::Page), key);
+        assert!(cache.get(&key, &linked, 0).is_none());
+        let key = cache.key(&linked, Date::MIN, Kind::Page);
+        cache.put(
+            key,
+            Entry {
+                gtin: Some("05012345678900".into()),
+                ..entry(0, 10)
+            },
+        );
+        assert!(cache.get(&key, &linked, 0).is_some());
+        assert!(cache
+            .get(&key, &label("123", Some("04000000000009")), 0)
+            .is_none());
+        assert!(cache.get(&key, &bare, 0).is_none());
     }
 
     #[test]

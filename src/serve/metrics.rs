@@ -15,10 +15,12 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// Every route pattern the router has, then one for requests no route matched.
-pub const ROUTES: [&str; 21] = [
+pub const ROUTES: [&str; 23] = [
     "/",
     "/l/{digits}",
     "/L/{digits}",
+    "/01/{gtin}",
+    "/01/{gtin}/{*qualifiers}",
     "/assets/label.css",
     "/.well-known/security.txt",
     "/security/disclosure-policy",

@@ -64,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/l/{digits}", get(pages::label_page))
         .route("/L/{digits}", get(pages::label_page))
+        .route("/01/{gtin}", get(pages::digital_link_page))
+        .route("/01/{gtin}/{*qualifiers}", get(pages::digital_link_page))
         .route(html::STYLESHEET_PATH, get(pages::stylesheet))
         .route("/.well-known/security.txt", get(pages::security_txt))
         .route("/security/disclosure-policy", get(pages::disclosure_policy))

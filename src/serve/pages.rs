@@ -17,16 +17,30 @@ use super::cache::{respond, Kind};
 use super::error::PageError;
 use super::html::{esc, long_date, page, safe_href, time_left, STYLESHEET};
 use super::state::AppState;
-use super::verifier::{check_digits, digits_segment};
+use super::verifier::{digits_segment, LabelRef};
 
 /// `GET /l/{digits}` (and `/L/{digits}`, as the upper-case QR URL arrives).
 pub async fn label_page(State(state): State<AppState>, uri: Uri) -> Result<Response, PageError> {
-    let digits = digits_segment(&uri);
-    check_digits(digits)?;
+    let label = LabelRef::digits(digits_segment(&uri))?;
+    Ok(page_for(&state, &label))
+}
+
+/// `GET /01/{gtin}?L={digits}`, with any GS1 qualifiers after the GTIN: the
+/// GS1 Digital Link form `issue --digital-link` puts in the QR code. The
+/// label is genuine here only if it is signed for the GTIN the link names.
+pub async fn digital_link_page(
+    State(state): State<AppState>,
+    uri: Uri,
+) -> Result<Response, PageError> {
+    let label = LabelRef::digital_link(&uri)?;
+    Ok(page_for(&state, &label))
+}
+
+fn page_for(state: &AppState, label: &LabelRef<'_>) -> Response {
     let today = state.today();
-    Ok(respond(&state, Kind::Page, digits, today, |v| {
-        render_label(v, today, &state).into_bytes()
-    }))
+    respond(state, Kind::Page, label, today, |v| {
+        render_label(v, today, state).into_bytes()
+    })
 }
 
 /// Human names of the schemes a label may claim.

@@ -7,6 +7,7 @@
 //! store and the date, none of which change while the server runs. Revocation
 //! does change, so it is never cached.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -15,10 +16,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 use iotmark_labels::cose::MAX_LABEL_BYTES;
-use iotmark_labels::qr::decode_digits;
 use iotmark_labels::qr::digits::digits_len;
+use iotmark_labels::qr::{decode_digits, parse_label_url, DIGITAL_LINK_KEY};
 use iotmark_labels::status::{StatusList, MAX_STATUS_LIST_BYTES};
-use iotmark_labels::verify::{verify_with_status, LabelInput, Revocation};
+use iotmark_labels::verify::{check_link_gtin, verify_with_status, LabelInput, Revocation};
 use iotmark_labels::{LabelStatus, TrustStore, Verification};
 use lru::LruCache;
 use sha2::{Digest, Sha256};
@@ -62,6 +63,54 @@ pub fn check_digits(digits: &str) -> Result<(), ServeError> {
         )));
     }
     Ok(())
+}
+
+/// A label as a request names it: its digits (checked with [`check_digits`])
+/// and, for a GS1 Digital Link, the 14-digit GTIN its path names, which the
+/// label must be signed for (see [`Verifier::verify_ref`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelRef<'a> {
+    pub digits: Cow<'a, str>,
+    pub gtin: Option<String>,
+}
+
+impl<'a> LabelRef<'a> {
+    /// A label named by its digits alone (`/l/{digits}`).
+    pub fn digits(digits: &'a str) -> Result<Self, ServeError> {
+        check_digits(digits)?;
+        Ok(LabelRef {
+            digits: Cow::Borrowed(digits),
+            gtin: None,
+        })
+    }
+
+    /// A label named by a URL of either form, taken apart by the parser the
+    /// command line's `verify` uses, so both judge a link alike.
+    pub fn url(url: &str) -> Result<LabelRef<'static>, ServeError> {
+        let parsed = parse_label_url(url).map_err(|e| ServeError::bad_request(e.to_string()))?;
+        check_digits(parsed.digits)?;
+        Ok(LabelRef {
+            digits: Cow::Owned(parsed.digits.to_owned()),
+            gtin: parsed.gtin,
+        })
+    }
+
+    /// The label of a GS1 Digital Link request, `/01/{gtin}[/…]?L={digits}`.
+    /// Without an `L` parameter the link names a product but no label: not
+    /// found here.
+    pub fn digital_link(uri: &axum::http::Uri) -> Result<LabelRef<'static>, ServeError> {
+        let has_label = uri.query().is_some_and(|q| {
+            q.split('&').any(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(k, _)| k.eq_ignore_ascii_case(DIGITAL_LINK_KEY))
+            })
+        });
+        if !has_label {
+            return Err(ServeError::NotFound);
+        }
+        let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+        Self::url(&format!("http://link{path_and_query}"))
+    }
 }
 
 /// One status list file, verified.
@@ -277,20 +326,20 @@ impl Verifier {
         self.with_list(kid, |l| l.map(|l| l.bytes.clone()))
     }
 
-    /// Verifies a label given as its digit string (already checked with
-    /// [`check_digits`]) on `at`.
-    pub fn verify_digits(&self, digits: &str, at: Date) -> Verification {
-        match decode_digits(digits) {
-            Ok(bytes) => self.verify_bytes(bytes, at),
-            Err(e) => {
-                self.metrics.verification(LabelStatus::Invalid);
-                invalid(e.to_string())
-            }
-        }
+    /// Verifies a label as a request names it on `at`: a Digital Link's
+    /// label must also be signed for the GTIN the link names.
+    pub fn verify_ref(&self, label: &LabelRef<'_>, at: Date) -> Verification {
+        let v = match decode_digits(&label.digits) {
+            Ok(bytes) => check_link_gtin(self.judge_bytes(bytes, at), label.gtin.as_deref()),
+            Err(e) => invalid(e.to_string()),
+        };
+        self.metrics.verification(v.status);
+        v
     }
 
-    /// Verifies label bytes on `at`.
-    pub fn verify_bytes(&self, bytes: Vec<u8>, at: Date) -> Verification {
+    /// The verdict on label bytes: cached without revocation, then checked
+    /// against the revocation data of now. Not counted in the metrics.
+    fn judge_bytes(&self, bytes: Vec<u8>, at: Date) -> Verification {
         let key: CacheKey = (Sha256::digest(&bytes).into(), at);
         let cached = self
             .cache
@@ -316,9 +365,7 @@ impl Verifier {
                 v
             }
         };
-        let result = self.with_revocation(&base, at);
-        self.metrics.verification(result.status);
-        result
+        self.with_revocation(&base, at)
     }
 
     /// The cached verdict with the revocation status of now.

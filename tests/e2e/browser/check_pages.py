@@ -5,7 +5,8 @@ Makes labels with the iotmark CLI (a throwaway authority and lab, a run on
 the simulated good camera, two labels, one revoked, and one from a rogue
 authority), starts `iotmark serve` twice on loopback (today, and with
 --now after the support end), then for each of the four states — valid,
-support ended, revoked, forged — loads the page in headless Chromium:
+support ended, revoked, forged — and for the GS1 Digital Link form (the
+label's own GTIN, and another product's) loads the page in headless Chromium:
 
 - the DOM Chromium built (--dump-dom) must show the expected words;
 - the screenshot (--screenshot, 390x844, a phone) must be a PNG of exactly
@@ -208,6 +209,9 @@ def main():
         cli(binary, "revoke", "--registry", os.path.join(root, "lab", "registry.db"), "--serial", "2",
             "--key", os.path.join(root, "lab", "lab.key"), "--cert", os.path.join(root, "lab", "lab.pem"),
             "--reason", "firmware recalled")
+        with open(os.path.join(root, "label-1", "label.json")) as f:
+            digital_link = json.load(f)["digital_link_url"]
+        link = digital_link[digital_link.index("/01/"):]
         make_lab(binary, root, "rogue-authority", "rogue-lab", "Rogue")
         forged = issue(binary, root, "rogue-lab", "label-forged")
 
@@ -227,6 +231,12 @@ def main():
              ["Do not rely on this label", "withdrawn", "revoked"]),
             ("forged", f"{today}/l/{forged}", "red",
              ["Do not rely on this label", "could not be verified"]),
+            # The GS1 Digital Link form a phone opens from `issue --digital-link`.
+            ("digital-link", f"{today}{link}", "green",
+             ["Security updates until 31 December 2031", "Goodcam Devices Ltd GC-200"]),
+            # The genuine label pasted into another product's link.
+            ("other-gtin", f"{today}/01/04006381333931?L={valid}", "red",
+             ["Do not rely on this label", "names GTIN 04006381333931"]),
         ]
         for name, url, colour, words in cases:
             dom = chromium("--dump-dom", url)
@@ -236,8 +246,8 @@ def main():
             for w in words:
                 if w not in text:
                     fail(f"{name}: {w!r} not in the page text: {text}")
-            if name == "forged" and "GC-200" in text:
-                fail("forged: the page shows the forged label's product")
+            if name in ("forged", "other-gtin") and "GC-200" in text:
+                fail(f"{name}: the page shows the label's product")
             shot = os.path.join(out, f"label-{name}.png")
             if os.path.exists(shot):
                 os.remove(shot)
@@ -246,7 +256,7 @@ def main():
                 fail(f"{name}: no screenshot ({run.returncode}): {run.stderr[-2000:]}")
             pixel = check_screenshot(shot, colour)
             print(f"ok  {name:14} banner {colour} {pixel}  {shot}")
-        print("browser e2e: 4 label pages checked")
+        print(f"browser e2e: {len(cases)} label pages checked")
     finally:
         for p in servers:
             p.kill()
