@@ -26,7 +26,11 @@ pub const INITIAL_DELAY: Duration = Duration::from_millis(100);
 pub const MAX_DELAY: Duration = Duration::from_millis(1600);
 /// The flawed camera's wait: none to speak of.
 const FLOOD_DELAY: Duration = Duration::from_millis(5);
-/// A session that lasted this long was a success: the back-off starts over.
+/// A session the service answered and that lasted this long was a success:
+/// the back-off starts over. A session the service never answered is not,
+/// however long it lasted: on a loaded host a connection may wait in the
+/// service's accept queue for a second before it is taken and closed, and
+/// that is not a service that came back.
 const HEALTHY_SESSION: Duration = Duration::from_secs(1);
 /// Longest the camera waits for a connection to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -87,24 +91,27 @@ fn client_hello(host: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// One session: connect, open, hold until the peer closes. How long it lasted.
-async fn session(target: SocketAddr, hello: &[u8]) -> Duration {
+/// One session: connect, open, hold until the peer closes. Whether it was
+/// a success (see [`HEALTHY_SESSION`]).
+async fn session(target: SocketAddr, hello: &[u8]) -> bool {
     let started = tokio::time::Instant::now();
     let Ok(Ok(mut stream)) =
         tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(target)).await
     else {
-        return started.elapsed();
+        return false;
     };
     if stream.write_all(hello).await.is_err() {
-        return started.elapsed();
+        return false;
     }
     let mut buf = [0u8; 1024];
+    let mut answered = false;
     while let Ok(n) = stream.read(&mut buf).await {
         if n == 0 {
             break;
         }
+        answered = true;
     }
-    started.elapsed()
+    answered && started.elapsed() >= HEALTHY_SESSION
 }
 
 /// The unit's cloud client, until the simulation stops.
@@ -129,12 +136,12 @@ pub(super) async fn run(
             continue;
         }
         let hello = opening(spec, serial, &unit);
-        let lasted = session(addr, &hello).await;
+        let healthy = session(addr, &hello).await;
         if spec.has(Flaw::ReconnectFlood) {
             tokio::time::sleep(FLOOD_DELAY).await;
             continue;
         }
-        if lasted >= HEALTHY_SESSION {
+        if healthy {
             delay = INITIAL_DELAY;
         }
         tokio::time::sleep(delay).await;
