@@ -7,8 +7,11 @@
 //!     try every `username,password` row (a header row is skipped) on the
 //!     telnet login at ADDR, CONCURRENCY at a time (default 4)
 //! probe_bench scan HOST [CONCURRENCY]
-//!     TCP connect scan of ports 1-65535 on HOST (an IP address), CONCURRENCY
-//!     connects in flight (default 512)
+//!     TCP port scan of ports 1-65535 on HOST (an IP address) as the harness
+//!     runs it: a SYN scan where raw sockets are allowed (root), else a
+//!     connect scan with CONCURRENCY connects in flight (default 512)
+//! probe_bench scan-connect HOST [CONCURRENCY]
+//!     the connect scan, even where a SYN scan is possible
 //! ```
 //!
 //! Each prints one JSON line: what was found, how many attempts, seconds.
@@ -29,6 +32,7 @@ use tower::ServiceExt;
 fn usage() -> ExitCode {
     eprintln!("usage: probe_bench telnet-sweep ADDR CREDENTIALS.csv [CONCURRENCY]");
     eprintln!("       probe_bench scan HOST [CONCURRENCY]");
+    eprintln!("       probe_bench scan-connect HOST [CONCURRENCY]");
     ExitCode::from(2)
 }
 
@@ -39,7 +43,8 @@ async fn main() -> ExitCode {
         Some("telnet-sweep") if args.len() >= 3 => {
             telnet_sweep(&args[1], &args[2], args.get(3)).await
         }
-        Some("scan") if args.len() >= 2 => scan(&args[1], args.get(2)).await,
+        Some("scan") if args.len() >= 2 => scan(&args[1], args.get(2), true).await,
+        Some("scan-connect") if args.len() >= 2 => scan(&args[1], args.get(2), false).await,
         _ => return usage(),
     };
     match result {
@@ -127,10 +132,11 @@ async fn telnet_sweep(
     .to_string())
 }
 
-async fn scan(host: &str, concurrency: Option<&String>) -> Result<String, String> {
+async fn scan(host: &str, concurrency: Option<&String>, syn: bool) -> Result<String, String> {
     let ip: IpAddr = host.parse().map_err(|e| format!("{host}: {e}"))?;
     let config = ProbeConfig {
         scan_concurrency: count(concurrency, 512)?,
+        scan_syn: syn,
         ..ProbeConfig::default()
     };
     let stack = ProbeStack::new(config).map_err(|e| e.to_string())?;
@@ -150,6 +156,7 @@ async fn scan(host: &str, concurrency: Option<&String>) -> Result<String, String
         .map_err(|e| e.to_string())?;
     Ok(serde_json::json!({
         "probe": "scan",
+        "method": report.method,
         "open": report.open,
         "closed": report.closed,
         "filtered": report.filtered,

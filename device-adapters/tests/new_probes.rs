@@ -102,6 +102,66 @@ async fn full_scan_of_loopback_finds_open_ports_in_one_record() {
     eprintln!("full loopback scan: {took:?}, {} open", open.len());
 }
 
+/// Whether this process may open a raw socket (root, CAP_NET_RAW), so the
+/// scan is a SYN scan. CI runs as root and sets IOTMARK_REQUIRE_RAW_SOCKETS:
+/// there the SYN path must run, not quietly fall back.
+fn raw_sockets_allowed() -> bool {
+    let allowed = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::RAW,
+        Some(socket2::Protocol::TCP),
+    )
+    .is_ok();
+    if !allowed && std::env::var_os("IOTMARK_REQUIRE_RAW_SOCKETS").is_some() {
+        panic!("IOTMARK_REQUIRE_RAW_SOCKETS is set but no raw socket can be opened");
+    }
+    allowed
+}
+
+#[tokio::test]
+async fn syn_and_connect_scans_agree_and_the_syn_scan_completes_no_connection() {
+    let (open_l, open_a) = local().await;
+    let (closed_l, closed_a) = local().await;
+    drop(closed_l);
+    let syn_allowed = raw_sockets_allowed();
+    for syn in [true, false] {
+        let config = ProbeConfig {
+            scan_syn: syn,
+            ..quick()
+        };
+        let device = open_net("127.0.0.1", &profile("good-camera"), config)
+            .await
+            .unwrap();
+        let (dir, log) = evidence();
+        let open = device
+            .scan_tcp(&log.scope("scan"), 1..=65535)
+            .await
+            .unwrap();
+        assert!(open.contains(&open_a.port()), "syn {syn}: {open:?}");
+        assert!(!open.contains(&closed_a.port()), "syn {syn}: {open:?}");
+        let recs = records(&dir);
+        let response = recs[0]["response"].as_str().unwrap();
+        let method = if syn && syn_allowed { "syn" } else { "connect" };
+        assert!(
+            response.ends_with(&format!("({method} scan)")),
+            "{response}"
+        );
+        assert!(response.contains("65535 scanned"), "{response}");
+        if method == "syn" {
+            // Half-open: the listener never had a client to accept.
+            let accepted = tokio::time::timeout(Duration::from_millis(300), open_l.accept()).await;
+            assert!(accepted.is_err(), "the SYN scan completed a connection");
+        } else {
+            // The connect scan's connection is waiting to be accepted.
+            let accepted = tokio::time::timeout(Duration::from_secs(2), open_l.accept()).await;
+            assert!(matches!(accepted, Ok(Ok(_))), "{accepted:?}");
+        }
+    }
+    if !syn_allowed {
+        eprintln!("SKIPPED the SYN half of this test: no raw sockets here (not root)");
+    }
+}
+
 #[tokio::test]
 async fn narrow_scan_reports_exactly_the_listeners() {
     let (l1, a1) = local().await;

@@ -27,8 +27,13 @@ pub struct ProbeConfig {
     /// counts as one probe against `concurrency`).
     pub scan_concurrency: usize,
     /// Longest one port-scan connect may take; a port that neither accepts
-    /// nor refuses within it is reported filtered.
+    /// nor refuses within it is reported filtered. A SYN scan waits this
+    /// long for the answers of each round.
     pub scan_connect_timeout: Duration,
+    /// Scan with SYNs from a raw socket where this process may open one
+    /// (root, CAP_NET_RAW) and the target is IPv4; otherwise, or when
+    /// false, with TCP connects.
+    pub scan_syn: bool,
     /// Host names answered from here instead of DNS, for every port (like
     /// `curl --resolve`): a deployment rehearsed under its public name on a
     /// lab or loopback address.
@@ -92,6 +97,7 @@ impl Default for ProbeConfig {
             concurrency: 4,
             scan_concurrency: 512,
             scan_connect_timeout: Duration::from_secs(1),
+            scan_syn: true,
             resolve: Vec::new(),
         }
     }

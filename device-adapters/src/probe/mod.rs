@@ -24,6 +24,7 @@ pub mod layers;
 pub mod mqtt;
 pub mod scan;
 pub mod ssh;
+pub mod syn;
 pub mod telnet;
 pub mod tls;
 

@@ -1,13 +1,15 @@
-//! The TCP connect port scan: one probe that connects to every port of a
-//! range with bounded concurrency and a per-connect timeout, and reports which
-//! ports accepted. It is recorded as one evidence line (a summary), not one
-//! line per port.
+//! The TCP port scan: one probe that asks every port of a range and reports
+//! which accepted. It is recorded as one evidence line (a summary, naming
+//! the method), not one line per port.
 //!
-//! A connect that is accepted is open; refused is closed; one that neither
-//! accepts nor refuses within the scan connect timeout is filtered. A connect
-//! that fails for a local reason (out of file descriptors, out of ephemeral
-//! ports) leaves the port unknown, so the scan as a whole fails: a scan that
-//! may have missed an open port proves nothing.
+//! Where this process may open a raw socket (root) and the target is IPv4,
+//! it is a SYN scan ([`super::syn`]), as `nmap -sS` does: no connection is
+//! completed. Otherwise it connects to every port with bounded concurrency
+//! and a per-connect timeout: a connect that is accepted is open; refused is
+//! closed; one that neither accepts nor refuses within the scan connect
+//! timeout is filtered. A connect that fails for a local reason (out of file
+//! descriptors, out of ephemeral ports) leaves the port unknown, so the scan
+//! as a whole fails: a scan that may have missed an open port proves nothing.
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -21,6 +23,7 @@ use tower::Service;
 
 use crate::device::ProbeError;
 use crate::probe::layers::{DescribeRequest, DescribeResponse};
+use crate::probe::syn::{self, SynState};
 use crate::probe::{BoxFuture, ProbeConfig};
 use crate::secret::Secret;
 
@@ -56,7 +59,7 @@ impl DescribeRequest for PortScanRequest {
 
     fn describe(&self) -> String {
         format!(
-            "TCP connect to {} ports ({}-{})",
+            "TCP port scan of {} ports ({}-{})",
             self.candidates.len(),
             self.range.start(),
             self.range.end()
@@ -80,6 +83,8 @@ pub struct PortScanReport {
     /// How many ports were tried.
     pub scanned: usize,
     pub elapsed: Duration,
+    /// How: `syn` (half-open, raw socket) or `connect`.
+    pub method: &'static str,
 }
 
 impl DescribeResponse for PortScanReport {
@@ -98,12 +103,13 @@ impl DescribeResponse for PortScanReport {
             listed.push(format!("and {} more", self.open.len() - LISTED_OPEN_PORTS));
         }
         format!(
-            "open: [{}]; {} closed, {} filtered, {} scanned in {:.2} s",
+            "open: [{}]; {} closed, {} filtered, {} scanned in {:.2} s ({} scan)",
             listed.join(", "),
             self.closed,
             self.filtered,
             self.scanned,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            self.method
         )
     }
 }
@@ -113,6 +119,7 @@ impl DescribeResponse for PortScanReport {
 pub struct PortScan {
     in_flight: usize,
     connect_timeout: Duration,
+    syn: bool,
 }
 
 impl PortScan {
@@ -120,6 +127,7 @@ impl PortScan {
         PortScan {
             in_flight: config.scan_concurrency.max(1),
             connect_timeout: config.scan_connect_timeout,
+            syn: config.scan_syn,
         }
     }
 }
@@ -172,6 +180,55 @@ async fn connect(addr: SocketAddr, limit: Duration) -> PortState {
 
 async fn scan(settings: PortScan, request: PortScanRequest) -> Result<PortScanReport, ProbeError> {
     let started = tokio::time::Instant::now();
+    if settings.syn {
+        let candidates = request.candidates.clone();
+        let wait = settings.connect_timeout;
+        // The SYN scan blocks (two threads, a raw socket): off the workers.
+        let syn = tokio::task::spawn_blocking(move || syn::scan(&candidates, wait))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r);
+        match syn {
+            Ok(Some(states)) => {
+                let mut report = PortScanReport {
+                    open: Vec::new(),
+                    closed: 0,
+                    filtered: 0,
+                    scanned: states.len(),
+                    elapsed: Duration::ZERO,
+                    method: "syn",
+                };
+                for ((port, _), state) in request.candidates.iter().zip(states) {
+                    match state {
+                        SynState::Open => report.open.push(*port),
+                        SynState::Closed => report.closed += 1,
+                        SynState::Filtered => report.filtered += 1,
+                    }
+                }
+                report.open.sort_unstable();
+                report.elapsed = started.elapsed();
+                return Ok(report);
+            }
+            // Not allowed here (no raw sockets) or not IPv4: connect instead.
+            Ok(None) => {}
+            Err(e) => {
+                return Err(ProbeError::Other {
+                    target: request.target(),
+                    detail: format!(
+                        "the SYN scan failed on this side ({e}); the scan is incomplete"
+                    ),
+                })
+            }
+        }
+    }
+    connect_scan(&settings, &request, started).await
+}
+
+async fn connect_scan(
+    settings: &PortScan,
+    request: &PortScanRequest,
+    started: tokio::time::Instant,
+) -> Result<PortScanReport, ProbeError> {
     let limit = settings.connect_timeout;
     let mut results = stream::iter(request.candidates.iter().copied())
         .map(|(port, addr)| async move { (port, connect(addr, limit).await) })
@@ -182,6 +239,7 @@ async fn scan(settings: PortScan, request: PortScanRequest) -> Result<PortScanRe
         filtered: 0,
         scanned: 0,
         elapsed: Duration::ZERO,
+        method: "connect",
     };
     let mut unknown = 0usize;
     let mut first_unknown: Option<(u16, std::io::Error)> = None;
