@@ -3,8 +3,7 @@
 //! access, and OpenSSL's `s_server` speaking TLS 1.0 with weak suites or TLS
 //! 1.2 and later only. Each test starts its daemon on a free loopback port,
 //! declares that port in a profile, and runs `iotmark run --device
-//! net:127.0.0.1` (or the adapter's probe API where no scenario judges the
-//! answer yet), asserting the verdicts.
+//! net:127.0.0.1`, asserting the verdicts.
 //!
 //! The scenarios run are those of `tests/e2e/daemons/features/`, copied from
 //! `features/` (checked here) so nothing reaches for a website on the
@@ -136,6 +135,16 @@ fn profile(dir: &Path, interfaces: serde_json::Value) -> PathBuf {
         .filter(|i| i.get("login").is_some())
         .map(|i| i["name"].clone())
         .collect();
+    profile_guarding(dir, interfaces, guarded)
+}
+
+/// As [`profile`], with the password mechanism guarding the interfaces named
+/// in `guarded` (an MQTT broker has no login prompt, but may need a password).
+fn profile_guarding(
+    dir: &Path,
+    interfaces: serde_json::Value,
+    guarded: Vec<serde_json::Value>,
+) -> PathBuf {
     let auth = if guarded.is_empty() {
         json!([])
     } else {
@@ -177,7 +186,8 @@ fn profile(dir: &Path, interfaces: serde_json::Value) -> PathBuf {
         "ics": {
             "5.1-1": {"support": "Y", "detail": "Each unit has its own console password."},
             "5.1-3": {"support": "Y", "detail": "Logins as declared in the interfaces."},
-            "5.5-1": {"support": "Y", "detail": "TLS as declared in the interfaces."}
+            "5.5-1": {"support": "Y", "detail": "TLS as declared in the interfaces."},
+            "5.5-4": {"support": "Y", "detail": "Guarded interfaces as declared."}
         },
         "ixit": {
             "auth_mechanisms": auth,
@@ -197,6 +207,15 @@ fn profile(dir: &Path, interfaces: serde_json::Value) -> PathBuf {
 /// `iotmark run` on `net:127.0.0.1` with the daemons' scenarios; the test
 /// case verdicts.
 fn run(dir: &Path, profile: &Path) -> std::collections::BTreeMap<String, String> {
+    run_scheme(dir, profile, "en303645")
+}
+
+/// [`run`] under another scheme (`en303645-full` for recommendations).
+fn run_scheme(
+    dir: &Path,
+    profile: &Path,
+    scheme: &str,
+) -> std::collections::BTreeMap<String, String> {
     let out = dir.join("run");
     let features = daemons_dir().join("features");
     let r = iotmark([
@@ -206,7 +225,7 @@ fn run(dir: &Path, profile: &Path) -> std::collections::BTreeMap<String, String>
         "--device",
         "net:127.0.0.1",
         "--scheme",
-        "en303645",
+        scheme,
         "--features",
         features.to_str().unwrap(),
         "--rate",
@@ -429,9 +448,9 @@ fn mosquitto(dir: &Path, conf: &str) -> Option<Daemon> {
     Some(Daemon::start("mosquitto", cmd, port))
 }
 
-/// The anonymous MQTT probe through the `net:` adapter. No scenario of the
-/// suite judges anonymous brokers yet, so the probe's report is asserted.
-fn mqtt_report(dir: &Path, port: u16) -> iotmark_adapters::device::MqttReport {
+/// A profile for the broker on `port`, declared guarded by the password
+/// mechanism: a client must not get in without credentials.
+fn broker_profile(dir: &Path, port: u16) -> PathBuf {
     let interfaces = json!([{
         "name": "broker",
         "protocol": "mqtt",
@@ -439,61 +458,46 @@ fn mqtt_report(dir: &Path, port: u16) -> iotmark_adapters::device::MqttReport {
         "enabled": true,
         "description": "Local MQTT broker"
     }]);
-    let profile =
-        iotmark_adapters::profile::Profile::load(&profile(dir, interfaces)).expect("profile");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let device = iotmark_adapters::adapter::open_net(
-            "127.0.0.1",
-            &profile,
-            iotmark_adapters::probe::ProbeConfig::default(),
-        )
-        .await
-        .expect("open net:127.0.0.1");
-        let log = iotmark_adapters::evidence::EvidenceLog::create(&dir.join("evidence.jsonl"))
-            .expect("evidence log");
-        let ev = log.scope("mqtt");
-        use iotmark_adapters::device::Device;
-        device.mqtt_anonymous(&ev, port).await.expect("MQTT probe")
-    })
+    profile_guarding(dir, interfaces, vec![json!("broker")])
 }
 
 #[test]
-fn mosquitto_allowing_anonymous_clients_is_found_open() {
+fn mosquitto_allowing_anonymous_clients_fails_5_5_4_2() {
     let dir = tempfile::tempdir().unwrap();
     let Some(daemon) = mosquitto(dir.path(), "mosquitto-open.conf") else {
         return skip(
-            "mosquitto_allowing_anonymous_clients_is_found_open",
+            "mosquitto_allowing_anonymous_clients_fails_5_5_4_2",
             "mosquitto is not installed",
         );
     };
-    let report = mqtt_report(dir.path(), daemon.port);
-    assert!(report.accepts_anonymous(), "{report:?}");
-    let iotmark_adapters::device::MqttReport::Accepted { subscribed, .. } = report else {
-        unreachable!()
-    };
-    assert_eq!(subscribed, Some(true), "mosquitto grants '#' to anyone");
+    let profile = broker_profile(dir.path(), daemon.port);
+    let verdicts = run_scheme(dir.path(), &profile, "en303645-full");
+    assert_eq!(verdicts["5.5-4-2"], "FAIL", "{verdicts:?}");
+    let why = reason(dir.path(), "5.5-4-2");
+    assert!(
+        why.contains(&format!("broker of broker (port {})", daemon.port))
+            && why.contains("accepted it (CONNACK 0)")
+            && why.contains("granted a subscription to every topic"),
+        "{why}"
+    );
 }
 
 #[test]
-fn mosquitto_refusing_anonymous_clients_is_found_closed() {
+fn mosquitto_refusing_anonymous_clients_passes_5_5_4_2() {
     let dir = tempfile::tempdir().unwrap();
     let Some(daemon) = mosquitto(dir.path(), "mosquitto-closed.conf") else {
         return skip(
-            "mosquitto_refusing_anonymous_clients_is_found_closed",
+            "mosquitto_refusing_anonymous_clients_passes_5_5_4_2",
             "mosquitto is not installed",
         );
     };
-    let report = mqtt_report(dir.path(), daemon.port);
-    assert_eq!(
-        report,
-        iotmark_adapters::device::MqttReport::Refused {
-            code: 5,
-            reason: "not authorised".into()
-        }
+    let profile = broker_profile(dir.path(), daemon.port);
+    let verdicts = run_scheme(dir.path(), &profile, "en303645-full");
+    let why = reason(dir.path(), "5.5-4-2");
+    assert_eq!(verdicts["5.5-4-2"], "PASS", "{why}");
+    assert!(
+        why.contains("refused it (CONNACK 5: not authorised)"),
+        "{why}"
     );
 }
 

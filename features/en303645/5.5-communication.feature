@@ -53,6 +53,11 @@ Feature: Communicating securely (EN 303 645 clause 5.5)
       Given the manufacturer's declared API endpoints
       Then no endpoint declared to need authentication answers without it
 
+    @5.5-4-2 @functional @automated @network
+    Scenario: No guarded MQTT broker on the product lets an anonymous client in
+      Given the product's MQTT interfaces that a declared authentication mechanism guards
+      Then none of them accepts a client that connects without credentials and subscribes to every topic
+
   @5.5-5 @mandatory
   Rule: Changing security-relevant configuration over the network requires authentication
 

@@ -45,6 +45,9 @@ const READ_TICK: Duration = Duration::from_millis(20);
 const SEND_ATTEMPTS: usize = 200;
 /// Bytes of each answer kept: an IPv4 header and a TCP header fit.
 const SNAP: u32 = 128;
+/// Time for sending, beyond the rounds' waits: a scan whose sends keep
+/// failing for a moment at a time still ends.
+const SEND_BUDGET: Duration = Duration::from_secs(60);
 
 /// Scans `candidates` (device port, address) and returns one state per
 /// candidate, in order; `Ok(None)` when a SYN scan is not possible here.
@@ -208,11 +211,19 @@ impl Scan {
 
     fn send_rounds(&self, raw: &Socket, wait: Duration) -> io::Result<()> {
         let total = self.targets.len();
+        let rounds = u32::try_from(RESENDS + 1).unwrap_or(u32::MAX);
+        let deadline = Instant::now() + wait.saturating_mul(rounds) + SEND_BUDGET;
         for _ in 0..=RESENDS {
             let mut sent = 0usize;
             for (i, to) in self.targets.iter().enumerate() {
                 if self.states[i].load(Ordering::Acquire) != UNANSWERED {
                     continue;
+                }
+                if Instant::now() > deadline {
+                    return Err(io::Error::new(
+                        ErrorKind::TimedOut,
+                        "sending the SYNs took too long",
+                    ));
                 }
                 send(raw, &self.syn(*to)?, *to)?;
                 sent += 1;

@@ -138,7 +138,7 @@ async fn interfaces(w: &mut World, _: Vec<String>) -> StepResult {
 }
 
 /// Is the interface named in some authentication mechanism?
-fn guarded(w: &World, name: &str) -> bool {
+pub(super) fn guarded(w: &World, name: &str) -> bool {
     w.profile()
         .ixit
         .auth_mechanisms

@@ -11,6 +11,7 @@ use crate::world::{StepResult, World};
 
 mod api;
 mod auth;
+mod brokers;
 mod choices;
 mod cloud;
 mod communication;
@@ -78,7 +79,8 @@ impl Registry {
                 .chain(lifecycle::defs())
                 .chain(publications::defs())
                 .chain(cloud::defs())
-                .chain(choices::defs());
+                .chain(choices::defs())
+                .chain(brokers::defs());
             let defs = all
                 .filter_map(|d| {
                     // Patterns are constants checked by the `every_step_is_defined`
@@ -143,7 +145,8 @@ mod tests {
             + lifecycle::defs().len()
             + publications::defs().len()
             + cloud::defs().len()
-            + choices::defs().len();
+            + choices::defs().len()
+            + brokers::defs().len();
         assert_eq!(r.len(), total, "a step pattern does not compile");
         let c = Catalogue::embedded().unwrap();
         // An assessor scenario's steps say what a person checks; nothing runs them.

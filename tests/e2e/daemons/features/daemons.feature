@@ -34,3 +34,11 @@ Feature: Real daemons on loopback
       Given the manufacturer's declared network interfaces
       Then every TLS interface refuses TLS 1.0, TLS 1.1 and weak cipher suites
       And no login on the product crosses the network unencrypted
+
+  @5.5-4 @recommended
+  Rule: Functions offered on a network interface need authentication in the initialised state
+
+    @5.5-4-2 @functional @automated @network
+    Scenario: No guarded MQTT broker on the product lets an anonymous client in
+      Given the product's MQTT interfaces that a declared authentication mechanism guards
+      Then none of them accepts a client that connects without credentials and subscribes to every topic
