@@ -84,6 +84,11 @@ pub struct ProbeArgs {
     /// product rehearsed under its public name on a lab or loopback address.
     #[arg(long, value_name = "HOST:ADDR")]
     pub resolve: Vec<iotmark_adapters::probe::HostOverride>,
+    /// Scan ports with full TCP connects even where a SYN scan is possible
+    /// (by default, as root, ports are scanned with half-open SYNs from a
+    /// raw socket; the evidence names the method).
+    #[arg(long)]
+    pub connect_scan: bool,
 }
 
 #[derive(Debug, Args)]

@@ -564,6 +564,51 @@ fn port_scan_catches_undeclared_and_closed_interfaces() {
     );
 }
 
+/// The response of the port scan's evidence record in a run's folder.
+fn scan_evidence(out: &Path) -> String {
+    let evidence = std::fs::read_to_string(out.join("evidence.jsonl")).unwrap();
+    evidence
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["probe"] == "tcp-port-scan")
+        .and_then(|r| r["response"].as_str().map(str::to_owned))
+        .expect("a port scan record")
+}
+
+#[test]
+fn the_scan_method_is_chosen_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    // Root may open a raw socket: then the default is a SYN scan.
+    let raw_allowed = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::RAW,
+        Some(socket2::Protocol::TCP),
+    )
+    .is_ok();
+    let att = attestations("good-camera");
+    let att = att.to_str().unwrap();
+    for (name, extra, method) in [
+        (
+            "connect",
+            &["--connect-scan", "--attestations", att][..],
+            "connect",
+        ),
+        (
+            "default",
+            &["--attestations", att][..],
+            if raw_allowed { "syn" } else { "connect" },
+        ),
+    ] {
+        let out = dir.path().join(name);
+        let run = run_camera(&profile("good-camera"), "en303645", &out, extra);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(case_verdicts(&run.json())["5.6-1-2"], "PASS");
+        let scan = scan_evidence(&out);
+        assert!(scan.ends_with(&format!("({method} scan)")), "{scan}");
+        assert!(scan.starts_with("open: [443]"), "{scan}");
+    }
+}
+
 #[test]
 fn tls_survey_and_cleartext_logins_decide_5_5_1_2() {
     let dir = tempfile::tempdir().unwrap();

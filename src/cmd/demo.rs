@@ -37,6 +37,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         rate: None,
         capture: None,
         resolve: Vec::new(),
+        connect_scan: false,
     };
     let device = format!("sim:{}", product.name());
     let run = execute(RunPlan {

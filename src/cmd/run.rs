@@ -57,6 +57,7 @@ fn probe_config(args: &ProbeArgs, device: &str) -> anyhow::Result<ProbeConfig> {
         connect_timeout: timeout.min(Duration::from_secs(3)),
         rate_per_second: rate,
         resolve: args.resolve.clone(),
+        scan_syn: !args.connect_scan,
         ..ProbeConfig::default()
     })
 }
