@@ -14,11 +14,12 @@ usage: check_pages.py OUT_DIR REPORT_DIR [REPORT_DIR ...]
 import html.parser
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pngread import read_png  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 1600
 PASS_RGB = (0xD7, 0xF5, 0xDD)
@@ -54,54 +55,6 @@ def screenshot(path, png):
                   "file://" + os.path.abspath(path)])
     if not os.path.exists(png):
         raise SystemExit(f"chromium --screenshot {path} wrote nothing: {r.stderr.decode()[-500:]}")
-
-
-def read_png(path):
-    """(width, height, rows of RGB tuples) for 8-bit RGB or RGBA PNGs."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise SystemExit(f"{path}: not a PNG")
-    pos, idat, ihdr = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-        if kind == b"IHDR":
-            ihdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-    width, height, depth, colour, _, _, interlace = ihdr
-    if depth != 8 or colour not in (2, 6) or interlace != 0:
-        raise SystemExit(f"{path}: unsupported PNG (depth {depth}, colour type {colour})")
-    bpp = 3 if colour == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind = raw[start]
-        line = bytearray(raw[start + 1:start + 1 + stride])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + a) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + b) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + ((a + b) >> 1)) & 0xFF
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[i] = (line[i] + pred) & 0xFF
-        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
-        prev = line
-    return width, height, rows
 
 
 class Tables(html.parser.HTMLParser):
@@ -171,7 +124,10 @@ def check_report(out, folder):
 
     png = os.path.join(out, f"{name}-report.png")
     screenshot(os.path.join(folder, "report.html"), png)
-    w, h, pixels = read_png(png)
+    try:
+        w, h, pixels = read_png(png)
+    except ValueError as e:
+        fail(str(e))
     if (w, h) != (WIDTH, HEIGHT):
         fail(f"{name}: screenshot is {w}x{h}, not {WIDTH}x{HEIGHT}")
     colours, counts = set(), {PASS_RGB: 0, FAIL_RGB: 0}
