@@ -227,6 +227,152 @@ fn a_signed_report_verifies_and_every_edit_is_found_and_located() {
     );
 }
 
+/// `keys trust-list` by the authority of `authority_dir`, listing `labs`.
+fn trust_list(authority_dir: &Path, labs: &[&Path], out: &Path) {
+    let mut args = vec![
+        "keys".to_string(),
+        "trust-list".into(),
+        "--authority".into(),
+        authority_dir.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    for l in labs {
+        args.push("--lab".into());
+        args.push(l.display().to_string());
+    }
+    let r = iotmark(args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn verification_checks_the_trust_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = lab(tmp.path(), "Good");
+    let authority_dir = good.anchor.parent().unwrap();
+    let run = tmp.path().join("run");
+    signed_run("good-camera", &run, &good);
+    // A second lab of the same authority, accredited for EN 303 645 only.
+    let second = tmp.path().join("second-lab");
+    let r = iotmark([
+        "keys",
+        "init-lab",
+        "--authority",
+        authority_dir.to_str().unwrap(),
+        "--name",
+        "Second Lab",
+        "--scope",
+        "en303645",
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let anchor = good.anchor.to_str().unwrap();
+
+    // The signing lab is on the list for the report's scheme: valid.
+    let listed = tmp.path().join("listed.cose");
+    trust_list(
+        authority_dir,
+        &[&good.cert, &second.join("lab.pem")],
+        &listed,
+    );
+    let v = verify(
+        &run,
+        &[
+            "--trust-anchor",
+            anchor,
+            "--trust-list",
+            listed.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["chain"], "trust-list");
+    assert!(
+        j["reason"].as_str().unwrap().contains("current trust list"),
+        "{j}"
+    );
+
+    // A list without the signing lab: the report is not accredited work.
+    let without = tmp.path().join("without.cose");
+    trust_list(authority_dir, &[&second.join("lab.pem")], &without);
+    let v = verify(
+        &run,
+        &[
+            "--trust-anchor",
+            anchor,
+            "--trust-list",
+            without.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let reason = v.json()["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.contains("Good Lab") && reason.contains("is not on the trust list"),
+        "{reason}"
+    );
+
+    // Signed by a lab listed, but not for the report's scheme (uk-psti).
+    let narrow = tmp.path().join("narrow");
+    copy_dir(&run, &narrow);
+    let r = iotmark([
+        "report",
+        "sign",
+        narrow.to_str().unwrap(),
+        "--key",
+        second.join("lab.key").to_str().unwrap(),
+        "--cert",
+        second.join("lab.pem").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = verify(
+        &narrow,
+        &[
+            "--trust-anchor",
+            anchor,
+            "--trust-list",
+            listed.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let reason = v.json()["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.contains("lists lab Second Lab for en303645, not for the report's scheme uk-psti"),
+        "{reason}"
+    );
+    // The certificate's own scope says so too, with the anchor alone.
+    let v = verify(&narrow, &["--trust-anchor", anchor]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let reason = v.json()["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.contains("lab certificate") && reason.contains("uk-psti"),
+        "{reason}"
+    );
+
+    // A damaged list is named; a list needs the anchor it is checked with.
+    let damaged = tmp.path().join("damaged.cose");
+    let mut bytes = std::fs::read(&listed).unwrap();
+    let n = bytes.len();
+    bytes[n - 5] ^= 1;
+    std::fs::write(&damaged, bytes).unwrap();
+    let v = verify(
+        &run,
+        &[
+            "--trust-anchor",
+            anchor,
+            "--trust-list",
+            damaged.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(v.json()["reason"]
+        .as_str()
+        .unwrap()
+        .contains("damaged.cose"));
+    let v = verify(&run, &["--trust-list", listed.to_str().unwrap()]);
+    assert_eq!(v.code, 2, "{}", v.stderr);
+}
+
 #[test]
 fn verification_checks_who_signed() {
     let tmp = tempfile::tempdir().unwrap();

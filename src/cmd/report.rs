@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use iotmark_labels::pki::{LabCertificate, TrustAnchor};
+use iotmark_labels::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use iotmark_labels::verify::{unverified_claims, verify_label, LabelStatus, TrustStore};
 use iotmark_labels::{report_seal, LabelSigner, SignedLabel};
 use iotmark_steps::report::{self, documents, seal};
@@ -56,6 +57,10 @@ pub struct VerifyReportArgs {
     /// certificate chains to it and was valid when the report was signed.
     #[arg(long)]
     pub trust_anchor: Option<PathBuf>,
+    /// The authority's signed trust list (needs --trust-anchor): the lab
+    /// must also be on it, listed for the report's scheme.
+    #[arg(long, requires = "trust_anchor")]
+    pub trust_list: Option<PathBuf>,
     /// A label.cose: check it carries this report's hash.
     #[arg(long)]
     pub label: Option<PathBuf>,
@@ -178,8 +183,9 @@ pub struct ReportVerification {
     pub signed: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report_sha256: Option<String>,
-    /// `checked` against --trust-anchor, `pinned` (the signer is the
-    /// certificate given with --cert), or `not-checked` (the signer is only the
+    /// `checked` against --trust-anchor, `trust-list` (also on the
+    /// authority's trust list for the report's scheme), `pinned` (the signer
+    /// is the certificate given with --cert), or `not-checked` (the signer is only the
     /// certificate found in the folder itself, which anyone could have put
     /// there: not valid, exit 3).
     pub chain: &'static str,
@@ -339,6 +345,20 @@ pub fn verify_folder(args: &VerifyReportArgs) -> anyhow::Result<ReportVerificati
             }
             Err(e) => problems.push(format!("seal time {:?}: {e}", manifest.signed)),
         }
+        // As for a label: the lab's accreditation must cover the scheme the
+        // report was run under. (A report.json that cannot be read is a
+        // finding of the seal check below.)
+        if let Ok((r, _)) = report::read(&dir.join("report.json")) {
+            if let Err(e) = cert.check_scope(std::slice::from_ref(&r.scheme)) {
+                problems.push(format!("lab certificate: {e}"));
+            }
+        }
+    }
+    if let (Some(anchor), Some(list_path)) = (&anchor, &args.trust_list) {
+        out.chain = "trust-list";
+        if let Err(e) = check_listed(anchor, list_path, &cert, dir) {
+            problems.push(e);
+        }
     }
     out.findings = seal::check_folder(dir, &manifest);
     if let Some(first) = out.findings.first() {
@@ -395,6 +415,9 @@ pub fn verify_folder(args: &VerifyReportArgs) -> anyhow::Result<ReportVerificati
         );
         match out.chain {
             "checked" => format!("{what}, accredited by the trust anchor"),
+            "trust-list" => format!(
+                "{what}, accredited by the trust anchor and on its current trust list for the report's scheme"
+            ),
             "pinned" => format!("{what}, the certificate given with --cert"),
             _ => format!(
                 "{what}, but that certificate came from the folder itself, so who signed is \
@@ -405,6 +428,47 @@ pub fn verify_folder(args: &VerifyReportArgs) -> anyhow::Result<ReportVerificati
         problems.join("; ")
     };
     Ok(out)
+}
+
+/// The lab of `cert` is on the authority's current trust list (verified
+/// against `anchor`), listed for the scheme the report in `dir` was run
+/// under. The reason it is not, naming the file, otherwise.
+fn check_listed(
+    anchor: &TrustAnchor,
+    list_path: &Path,
+    cert: &LabCertificate,
+    dir: &Path,
+) -> Result<(), String> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let bytes = crate::cmd::verify::read_capped(list_path, MAX_TRUST_LIST_BYTES)
+        .map_err(|e| format!("--trust-list: {e:#}"))?;
+    let list = TrustList::verify(&bytes, anchor, today)
+        .map_err(|e| format!("--trust-list {}: {e}", list_path.display()))?;
+    let Some(entry) = list.labs.iter().find(|l| l.certificate.kid() == cert.kid()) else {
+        return Err(format!(
+            "lab {} (kid {}) is not on the trust list issued {} by {}",
+            cert.name(),
+            hex::encode(cert.kid()),
+            list.issued_text(),
+            list.authority
+        ));
+    };
+    let (report, _) = report::read(&dir.join("report.json"))
+        .map_err(|e| format!("cannot read the report's scheme: {e:#}"))?;
+    if !entry.scope.contains(&report.scheme) {
+        return Err(format!(
+            "the trust list issued {} lists lab {} for {}, not for the report's scheme {}",
+            list.issued_text(),
+            cert.name(),
+            if entry.scope.is_empty() {
+                "no scheme".to_owned()
+            } else {
+                entry.scope.join(", ")
+            },
+            report.scheme
+        ));
+    }
+    Ok(())
 }
 
 fn verify(args: VerifyReportArgs) -> anyhow::Result<Exit> {
