@@ -605,6 +605,19 @@ fn the_scan_method_is_chosen_and_recorded() {
         assert_eq!(case_verdicts(&run.json())["5.6-1-2"], "PASS");
         let scan = scan_evidence(&out);
         assert!(scan.ends_with(&format!("({method} scan)")), "{scan}");
+        // The report says how ports were to be scanned.
+        let setting = if name == "connect" {
+            "connect"
+        } else {
+            "syn-where-permitted"
+        };
+        assert_eq!(run.json()["settings"]["port_scan"], setting);
+        assert_schema_valid("report.schema.json", &run.json());
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(
+            html.contains(&format!("<dt>Port scan</dt><dd>{setting}</dd>")),
+            "report.html shows the setting"
+        );
         assert!(scan.starts_with("open: [443]"), "{scan}");
     }
 }

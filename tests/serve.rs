@@ -1055,6 +1055,12 @@ fn the_service_passes_the_psti_suite_pointed_at_itself() {
     assert_eq!(cases["5.1-2-2"], "NOT_APPLICABLE");
     assert_eq!(report["verdict"], "conformant", "{}", run.stdout);
     assert_eq!(run.code, 0);
+    // The report records that the public name was not looked up.
+    assert_eq!(
+        report["settings"]["resolve"],
+        serde_json::json!([format!("{host}:127.0.0.1")])
+    );
+    assert_eq!(report["settings"]["rate_per_second"], 20, "net: default");
     // The pages really came from this server, under the public name.
     let evidence = std::fs::read_to_string(dir.join("out/evidence.jsonl")).unwrap();
     assert!(

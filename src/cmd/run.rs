@@ -85,6 +85,19 @@ pub async fn execute_with(
 ) -> anyhow::Result<RunOutput> {
     let catalogue = super::catalogue_arg(plan.features)?;
     let config = probe_config(plan.probe, plan.device)?;
+    let settings = report::RunSettings {
+        probe_timeout_s: plan.probe.timeout,
+        scenario_timeout_s: plan.probe.scenario_timeout.max(1),
+        rate_per_second: config.rate_per_second,
+        port_scan: if config.scan_syn {
+            "syn-where-permitted"
+        } else {
+            "connect"
+        }
+        .to_owned(),
+        resolve: config.resolve.iter().map(ToString::to_string).collect(),
+        capture: plan.probe.capture.as_ref().map(|c| c.display().to_string()),
+    };
     std::fs::create_dir_all(plan.out)
         .with_context(|| format!("cannot create output folder {}", plan.out.display()))?;
     let evidence_path = plan.out.join("evidence.jsonl");
@@ -133,7 +146,8 @@ pub async fn execute_with(
     if let Some(e) = ctx.evidence.write_error() {
         anyhow::bail!("writing {} failed: {e}", evidence_path.display());
     }
-    let report = report::build(&ctx, plan.scheme, &results, started, finished);
+    let mut report = report::build(&ctx, plan.scheme, &results, started, finished);
+    report.settings = Some(settings);
     report::write_all(plan.out, &report, &results)?;
     Ok(RunOutput { report })
 }

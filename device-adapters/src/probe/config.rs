@@ -56,6 +56,16 @@ impl HostOverride {
     }
 }
 
+impl std::fmt::Display for HostOverride {
+    /// `HOST:ADDR` as given (an IPv6 address in brackets).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ip {
+            IpAddr::V4(ip) => write!(f, "{}:{ip}", self.host),
+            IpAddr::V6(ip) => write!(f, "{}:[{ip}]", self.host),
+        }
+    }
+}
+
 impl FromStr for HostOverride {
     type Err = String;
 

@@ -399,6 +399,27 @@ fn versions_section(r: &Report, out: &mut String) {
         escape(&r.evidence.file),
         escape(&r.evidence.head),
     );
+    if let Some(set) = &r.settings {
+        let rate = set
+            .rate_per_second
+            .map_or_else(|| "unlimited".to_owned(), |n| format!("{n} per second"));
+        let _ = write!(
+            out,
+            "<h3>Run settings</h3>\n<dl>\n<dt>Probe timeout</dt><dd>{} s</dd>\n<dt>Scenario timeout</dt><dd>{} s</dd>\n<dt>Probe rate</dt><dd>{}</dd>\n<dt>Port scan</dt><dd>{}</dd>\n<dt>Names not looked up</dt><dd>{}</dd>\n<dt>Packet capture</dt><dd>{}</dd>\n</dl>\n",
+            set.probe_timeout_s,
+            set.scenario_timeout_s,
+            escape(&rate),
+            escape(&set.port_scan),
+            if set.resolve.is_empty() {
+                "none".to_owned()
+            } else {
+                escape(&set.resolve.join(", "))
+            },
+            set.capture
+                .as_deref()
+                .map_or_else(|| "none".to_owned(), |c| format!("<code>{}</code>", escape(c))),
+        );
+    }
     if !r.features.is_empty() {
         out.push_str(
             "<table><thead><tr><th>Feature file</th><th>SHA-256</th></tr></thead><tbody>\n",

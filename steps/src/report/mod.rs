@@ -159,6 +159,27 @@ pub struct EvidenceSummary {
     pub head: String,
 }
 
+/// How the run was set up, where that changes what was probed or how:
+/// a lab must be able to say how each verdict was reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    /// Longest one probe could take, seconds.
+    pub probe_timeout_s: f64,
+    /// Longest one scenario could take, seconds.
+    pub scenario_timeout_s: u64,
+    /// Probes per second on the device (`null`: unlimited).
+    pub rate_per_second: Option<u32>,
+    /// `syn-where-permitted` (half-open SYNs as root, connects otherwise)
+    /// or `connect`; each scan's evidence names the method used.
+    pub port_scan: String,
+    /// `--resolve HOST:ADDR` overrides: names that were not looked up.
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    /// The packet capture the cloud test cases were judged from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<String>,
+}
+
 /// `report.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -190,6 +211,9 @@ pub struct Report {
     /// statement data), as read from the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declared: Option<Declared>,
+    /// How the run was set up (set by the command that ran it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<RunSettings>,
 }
 
 fn psti_title(n: u8) -> &'static str {
@@ -354,6 +378,7 @@ pub fn build(
         },
         features: declared::features(results),
         declared: Some(Declared::from_profile(p)),
+        settings: None,
     }
 }
 
