@@ -63,6 +63,13 @@ pub use error::{ChainError, ClaimsError, DocumentError, FormatError, LabelError,
 pub use pki::{LabCertificate, TrustAnchor};
 pub use verify::{LabelInput, LabelStatus, TrustStore, Verification};
 
+/// A time as RFC 3339 text (as `Display` would show it, should formatting
+/// fail, which it does not for times after year 0).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 /// SHA-256 of a report ([`claims::ReportDigest`] holds it, or its first half).
 pub fn report_digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()

@@ -23,6 +23,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::cose::LabelSigner;
 use crate::error::{DocumentError, LabelError};
+use crate::rfc3339;
 use crate::signed_doc::{self, SignedDocument};
 use crate::verify::TrustStore;
 
@@ -69,10 +70,6 @@ fn malformed(reason: impl Into<String>) -> DocumentError {
         what: WHAT,
         reason: reason.into(),
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 impl StatusList {

@@ -15,6 +15,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::error::{DocumentError, LabelError};
 use crate::pki::{AuthorityCredentials, LabCertificate, TrustAnchor};
+use crate::rfc3339;
 use crate::signed_doc::{self, SignedDocument};
 
 /// Content type in the protected header.
@@ -71,10 +72,6 @@ fn malformed(reason: impl Into<String>) -> DocumentError {
         what: WHAT,
         reason: reason.into(),
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 impl TrustList {

@@ -31,6 +31,7 @@ use crate::cose::{SignedLabel, MAX_LABEL_BYTES};
 use crate::error::{ChainError, FormatError, LabelError};
 use crate::pki::{files, LabCertificate, TrustAnchor};
 use crate::qr;
+use crate::rfc3339;
 use crate::status::StatusList;
 use crate::trust_list::TrustList;
 
@@ -287,10 +288,6 @@ impl Revocation {
             ),
         }
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 impl Serialize for Revocation {

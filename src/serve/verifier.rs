@@ -20,10 +20,9 @@ use iotmark_labels::qr::digits::digits_len;
 use iotmark_labels::qr::{decode_digits, parse_label_url, DIGITAL_LINK_KEY};
 use iotmark_labels::status::{StatusList, MAX_STATUS_LIST_BYTES};
 use iotmark_labels::verify::{check_link_gtin, verify_with_status, LabelInput, Revocation};
-use iotmark_labels::{LabelStatus, TrustStore, Verification};
+use iotmark_labels::{rfc3339, LabelStatus, TrustStore, Verification};
 use lru::LruCache;
 use sha2::{Digest, Sha256};
-use time::format_description::well_known::Rfc3339;
 use time::Date;
 
 use super::error::ServeError;
@@ -162,10 +161,6 @@ pub struct Verifier {
     /// Moves on whenever the revocation data changes.
     epoch: AtomicU64,
     metrics: Arc<Metrics>,
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 impl Verifier {
