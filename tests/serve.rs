@@ -452,6 +452,7 @@ async fn json_api_agrees_with_the_cli() {
         assert_eq!(one[field], cli[field], "{field}");
     }
     assert_eq!(one["revocation"]["checked"], true);
+    assert_eq!(one["revocation"]["source"], "status-list");
     assert_eq!(one["revocation"]["revoked"], false);
 
     // POST with the QR URL, and with the date to judge on.
@@ -761,7 +762,11 @@ async fn a_revoked_label_turns_red_as_soon_as_the_revocation_is_known() {
     assert!(reason.contains("registry"), "{json}");
     assert!(reason.contains("battery recall"), "{json}");
     assert_eq!(json["valid"], false, "{json}");
-    assert_eq!(json["revocation"]["checked"], false, "{json}");
+    // Checked, against the registry: not "unchecked" beside a red verdict.
+    assert_eq!(json["revocation"]["checked"], true, "{json}");
+    assert_eq!(json["revocation"]["source"], "registry", "{json}");
+    assert_eq!(json["revocation"]["revoked"], true, "{json}");
+    assert!(json["revocation"]["revoked_at"].is_string(), "{json}");
     assert!(
         json["revocation"]["note"]
             .as_str()

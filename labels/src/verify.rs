@@ -264,6 +264,15 @@ pub enum Revocation {
         /// Whether the label is on it.
         revoked: bool,
     },
+    /// The issuing lab's own registry records the label as revoked, before
+    /// (or without) a signed status list saying so: a service that holds the
+    /// registry knows at once.
+    Registry {
+        /// When the registry recorded the revocation (RFC 3339).
+        revoked_at: String,
+        /// What the signed status lists say, in a phrase.
+        list_note: String,
+    },
 }
 
 impl Revocation {
@@ -286,6 +295,10 @@ impl Revocation {
                 rfc3339(*list_issued),
                 if *revoked { "REVOKED" } else { "not revoked" }
             ),
+            Revocation::Registry {
+                revoked_at,
+                list_note,
+            } => format!("revoked in the lab's registry on {revoked_at}; {list_note}"),
         }
     }
 }
@@ -304,12 +317,22 @@ impl Serialize for Revocation {
                 next_update,
                 revoked,
             } => {
-                let mut s = serializer.serialize_struct("Revocation", 5)?;
+                let mut s = serializer.serialize_struct("Revocation", 6)?;
                 s.serialize_field("checked", &true)?;
+                s.serialize_field("source", "status-list")?;
                 s.serialize_field("note", &self.describe())?;
                 s.serialize_field("status_list_issued", &rfc3339(*list_issued))?;
                 s.serialize_field("status_list_next_update", &rfc3339(*next_update))?;
                 s.serialize_field("revoked", revoked)?;
+                s.end()
+            }
+            Revocation::Registry { revoked_at, .. } => {
+                let mut s = serializer.serialize_struct("Revocation", 5)?;
+                s.serialize_field("checked", &true)?;
+                s.serialize_field("source", "registry")?;
+                s.serialize_field("note", &self.describe())?;
+                s.serialize_field("revoked_at", revoked_at)?;
+                s.serialize_field("revoked", &true)?;
                 s.end()
             }
         }

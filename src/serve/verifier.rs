@@ -417,7 +417,7 @@ impl Verifier {
                     "the lab's signed status list of {} does not list it yet",
                     rfc3339(*list_issued)
                 ),
-                Revocation::NotChecked { .. } => {
+                Revocation::NotChecked { .. } | Revocation::Registry { .. } => {
                     "this service holds no current signed status list that lists it".to_owned()
                 }
             };
@@ -426,11 +426,9 @@ impl Verifier {
                 "label {serial} was revoked by {lab} on {} ({}), as the lab's registry records",
                 record.revoked_at, record.reason
             );
-            v.revocation = Revocation::NotChecked {
-                note: format!(
-                    "revoked in the lab's registry on {}; {list_note}",
-                    record.revoked_at
-                ),
+            v.revocation = Revocation::Registry {
+                revoked_at: record.revoked_at.clone(),
+                list_note,
             };
         }
         v
