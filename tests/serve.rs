@@ -1328,3 +1328,94 @@ async fn get_from(addr: &str, path: &str) -> String {
     let _ = stream.read_to_end(&mut answer);
     String::from_utf8_lossy(&answer).into_owned()
 }
+
+/// Reads from `s` until the server closes it or `limit` passes: the bytes,
+/// and whether it closed.
+fn read_until_closed(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    while started.elapsed() < limit {
+        match s.read(&mut buf) {
+            Ok(0) => return (out, true),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return (out, true),
+        }
+    }
+    (out, false)
+}
+
+/// The HTTP/2 frame types in `bytes` (frames as the server sent them).
+fn h2_frame_types(bytes: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    let mut at = 0;
+    while at + 9 <= bytes.len() {
+        let len = usize::from(bytes[at]) << 16
+            | usize::from(bytes[at + 1]) << 8
+            | usize::from(bytes[at + 2]);
+        types.push(bytes[at + 3]);
+        at += 9 + len;
+    }
+    types
+}
+
+/// An HTTP/2 connection (prior knowledge, no TLS) that opens and goes quiet.
+fn quiet_h2(addr: &str) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+    // An empty SETTINGS frame.
+    s.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+    s
+}
+
+#[test]
+fn idle_connections_are_closed() {
+    // Default idle timeout (60 s): an HTTP/2 connection that says nothing
+    // stays open (it has no request head for the header deadline).
+    let patient = Server::start(&["--header-timeout", "10"]);
+    let mut s = quiet_h2(&patient.addr());
+    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(2));
+    assert!(!closed, "closed without an idle timeout");
+    assert_eq!(
+        h2_frame_types(&bytes).first(),
+        Some(&4),
+        "the server's SETTINGS"
+    );
+    drop(patient);
+
+    // --idle-timeout 1: the quiet HTTP/2 connection gets a GOAWAY and is
+    // closed, not at once but after a second of silence.
+    let server = Server::start(&["--header-timeout", "10", "--idle-timeout", "1"]);
+    let started = Instant::now();
+    let mut s = quiet_h2(&server.addr());
+    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(10));
+    let took = started.elapsed();
+    assert!(closed, "still open after {took:?}");
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    assert!(
+        h2_frame_types(&bytes).contains(&7),
+        "a GOAWAY frame: {bytes:?}"
+    );
+
+    // An HTTP/1.1 keep-alive connection after its answer: closed after a
+    // second without a byte, well before the 10 s header deadline.
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(8));
+    let took = started.elapsed();
+    assert!(String::from_utf8_lossy(&bytes).starts_with("HTTP/1.1 200"));
+    assert!(closed, "still open after {took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(8),
+        "closed after {took:?}"
+    );
+}

@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// Seconds a connection may stay open (keep-alive included) before it is closed gracefully.
     #[arg(long, default_value_t = 600)]
     pub connection_lifetime: u64,
+    /// Seconds a connection may pass without a byte either way before it is
+    /// closed gracefully (an idle HTTP/2 connection has no request head to
+    /// time out, so this is what frees its slot).
+    #[arg(long, default_value_t = 60)]
+    pub idle_timeout: u64,
     /// Contact for security problems with this service, in its security.txt.
     #[arg(long, default_value = "mailto:security@iotmark.example")]
     pub contact: String,

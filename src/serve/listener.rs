@@ -6,14 +6,20 @@
 //!   and at most `max_per_client` of them for one client address;
 //! - a deadline for the TLS handshake and for each request's headers;
 //! - a cap on the request head (HTTP/1.1 buffer, header count, HTTP/2 header list);
-//! - a lifetime after which the connection is closed gracefully.
+//! - a lifetime after which the connection is closed gracefully, and an idle
+//!   timeout: a connection over which no byte moved for that long is closed
+//!   gracefully too (an idle HTTP/2 connection has no request head to time
+//!   out).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::extract::Request;
@@ -23,7 +29,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -45,6 +51,7 @@ pub struct ConnectionLimits {
     pub max_per_client: usize,
     pub header_timeout: Duration,
     pub lifetime: Duration,
+    pub idle: Duration,
 }
 
 /// A rustls server configuration from PEM files, offering h2 and http/1.1.
@@ -201,7 +208,9 @@ where
         request.extensions_mut().insert(ClientAddr(peer));
         request
     });
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+    let activity = Activity::new(io);
+    let quiet = activity.clock();
+    let conn = builder.serve_connection(TokioIo::new(activity), TowerToHyperService::new(service));
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {
@@ -213,5 +222,115 @@ where
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(DRAIN_TIMEOUT, conn).await;
         }
+        () = quiet.idle_for(limits.idle) => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, conn).await;
+        }
+    }
+}
+
+/// When bytes last moved over a connection.
+#[derive(Debug, Clone)]
+struct ActivityClock {
+    started: Instant,
+    /// Milliseconds after `started`.
+    last: Arc<AtomicU64>,
+}
+
+impl ActivityClock {
+    fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(ms, Ordering::Relaxed);
+    }
+
+    /// Returns once nothing has moved for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let last = self.started + Duration::from_millis(self.last.load(Ordering::Relaxed));
+            let quiet = last.elapsed();
+            if quiet >= limit {
+                return;
+            }
+            tokio::time::sleep(limit - quiet).await;
+        }
+    }
+}
+
+/// A connection's IO that notes each read or write on its [`ActivityClock`].
+#[derive(Debug)]
+struct Activity<I> {
+    io: I,
+    clock: ActivityClock,
+}
+
+impl<I> Activity<I> {
+    fn new(io: I) -> Self {
+        Activity {
+            io,
+            clock: ActivityClock {
+                started: Instant::now(),
+                last: Arc::new(AtomicU64::new(0)),
+            },
+        }
+    }
+
+    fn clock(&self) -> ActivityClock {
+        self.clock.clone()
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Activity<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.io).poll_read(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.clock.touch();
+        }
+        poll
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for Activity<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write(cx, data);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.clock.touch();
+        }
+        poll
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.clock.touch();
+        }
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }

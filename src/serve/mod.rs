@@ -232,6 +232,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_per_client: args.max_connections_per_client,
         header_timeout: Duration::from_secs(args.header_timeout.max(1)),
         lifetime: Duration::from_secs(args.connection_lifetime.max(1)),
+        idle: Duration::from_secs(args.idle_timeout.max(1)),
     };
     let server = listener::serve(socket, router(state), tls, limits, metrics);
     tokio::select! {
