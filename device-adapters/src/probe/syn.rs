@@ -9,8 +9,9 @@
 //! chosen at random per scan), and an answer counts only if it acknowledges
 //! exactly that number: a stray or forged packet cannot mark a port.
 //!
-//! Raw sockets need CAP_NET_RAW (root). Without it, and for IPv6 targets,
-//! [`scan`] returns `Ok(None)` and the caller falls back to the connect scan.
+//! Raw sockets need CAP_NET_RAW (root). Without it, when the first SYN
+//! cannot be sent, and for IPv6 targets, [`scan`] returns `Ok(None)` and the
+//! caller falls back to the connect scan.
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -65,27 +66,16 @@ pub fn scan(candidates: &[(u16, SocketAddr)], wait: Duration) -> io::Result<Opti
     if targets.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let raw = match Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)) {
-        Ok(s) => s,
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => return Ok(None),
-        Err(e) => return Err(e),
+    // Anything that stops the set-up (no raw sockets for this process, a
+    // sandbox that allows the socket but not its use) means: connect instead.
+    // The evidence names the method, so the fallback is never silent.
+    let (raw, holder, scan) = match set_up(targets) {
+        Ok(ready) => ready,
+        Err(e) => {
+            tracing::debug!(error = %e, "no SYN scan here; the connect scan runs");
+            return Ok(None);
+        }
     };
-    // The source port: bound (so nothing else on this host takes it) but
-    // never listening (so the kernel resets every SYN/ACK sent to it).
-    let holder = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
-    holder.bind(&SockAddr::from(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))?;
-    let sport = holder
-        .local_addr()?
-        .as_socket()
-        .map(|a| a.port())
-        .ok_or_else(|| io::Error::other("the source port socket has no address"))?;
-    raw.attach_filter(&only_to_port(sport))?;
-    raw.set_read_timeout(Some(READ_TICK))?;
-    // A bigger queue means fewer answers dropped while the reader catches up;
-    // the kernel caps it, and a resend covers what is dropped anyway.
-    let _ = raw.set_recv_buffer_size(4 << 20);
-
-    let scan = Scan::new(targets, sport)?;
     let done = AtomicBool::new(false);
     let (sent, read) = std::thread::scope(|s| {
         let reader = s.spawn(|| scan.read_answers(&raw, &done));
@@ -109,6 +99,34 @@ pub fn scan(candidates: &[(u16, SocketAddr)], wait: Duration) -> io::Result<Opti
             })
             .collect(),
     ))
+}
+
+/// The raw socket, the socket holding the source port, and the scan, once
+/// a first SYN went out (to the first target; its answer waits in the raw
+/// socket's queue for the reader).
+fn set_up(targets: Vec<SocketAddrV4>) -> io::Result<(Socket, Socket, Scan)> {
+    let raw = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP))?;
+    // The source port: bound (so nothing else on this host takes it) but
+    // never listening (so the kernel resets every SYN/ACK sent to it).
+    let holder = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+    holder.bind(&SockAddr::from(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))?;
+    let sport = holder
+        .local_addr()?
+        .as_socket()
+        .map(|a| a.port())
+        .ok_or_else(|| io::Error::other("the source port socket has no address"))?;
+    raw.attach_filter(&only_to_port(sport))?;
+    raw.set_read_timeout(Some(READ_TICK))?;
+    // A bigger queue means fewer answers dropped while the reader catches up;
+    // the kernel caps it, and a resend covers what is dropped anyway.
+    let _ = raw.set_recv_buffer_size(4 << 20);
+    let scan = Scan::new(targets, sport)?;
+    let first = *scan
+        .targets
+        .first()
+        .ok_or_else(|| io::Error::other("nothing to scan"))?;
+    send(&raw, &scan.syn(first)?, first)?;
+    Ok((raw, holder, scan))
 }
 
 /// A classic BPF program for the raw socket: keep (the headers of) TCP
