@@ -578,12 +578,19 @@ fn scan_evidence(out: &Path) -> String {
 #[test]
 fn the_scan_method_is_chosen_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    // Root may open a raw socket: then the default is a SYN scan.
+    // Root may open and use a raw socket: then the default is a SYN scan.
+    // (The 20 zero bytes are a TCP header the kernel drops as malformed.)
     let raw_allowed = socket2::Socket::new(
         socket2::Domain::IPV4,
         socket2::Type::RAW,
         Some(socket2::Protocol::TCP),
     )
+    .and_then(|s| {
+        s.send_to(
+            &[0u8; 20],
+            &std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into(),
+        )
+    })
     .is_ok();
     let att = attestations("good-camera");
     let att = att.to_str().unwrap();
