@@ -100,7 +100,19 @@ fn unprocessable(message: &str) -> Response {
 /// The form, or the answer to a body that is not one (a handler returns it
 /// at once, so its size does not matter).
 #[allow(clippy::result_large_err)]
-fn form_or_reject(form: Result<Form<Fields>, FormRejection>) -> Result<Fields, Response> {
+/// The fields of a form request; first the credentials when `guarded`.
+/// The refusal to send back otherwise (401, or the form's rejection).
+fn authorised_form(
+    admin: &Admin,
+    headers: &HeaderMap,
+    form: Result<Form<Fields>, FormRejection>,
+    guarded: bool,
+) -> Result<Fields, Response> {
+    if guarded {
+        if let Some(refusal) = basic_auth_refusal(admin, headers) {
+            return Err(refusal);
+        }
+    }
     form.map(|Form(f)| f)
         .map_err(|rejection| json_error(rejection.status(), "the request body is not a form"))
 }
@@ -131,12 +143,8 @@ async fn change_settings(
     headers: HeaderMap,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    if !admin.spec.has(Flaw::OpenSettings) {
-        if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
-            return refusal;
-        }
-    }
-    let fields = match form_or_reject(form) {
+    let guarded = !admin.spec.has(Flaw::OpenSettings);
+    let fields = match authorised_form(&admin, &headers, form, guarded) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -188,10 +196,7 @@ async fn firmware(
     headers: HeaderMap,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
-        return refusal;
-    }
-    let fields = match form_or_reject(form) {
+    let fields = match authorised_form(&admin, &headers, form, true) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -223,10 +228,7 @@ async fn add_clip(
     headers: HeaderMap,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
-        return refusal;
-    }
-    let fields = match form_or_reject(form) {
+    let fields = match authorised_form(&admin, &headers, form, true) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -251,10 +253,7 @@ async fn erase(
     headers: HeaderMap,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
-        return refusal;
-    }
-    let fields = match form_or_reject(form) {
+    let fields = match authorised_form(&admin, &headers, form, true) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -290,10 +289,7 @@ async fn change_updates(
     headers: HeaderMap,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
-        return refusal;
-    }
-    let fields = match form_or_reject(form) {
+    let fields = match authorised_form(&admin, &headers, form, true) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -338,10 +334,7 @@ async fn change_consents(
     headers: HeaderMap,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    if let Some(refusal) = basic_auth_refusal(&admin, &headers) {
-        return refusal;
-    }
-    let fields = match form_or_reject(form) {
+    let fields = match authorised_form(&admin, &headers, form, true) {
         Ok(f) => f,
         Err(r) => return r,
     };

@@ -296,12 +296,9 @@ impl UnitState {
         self.lock().sessions.retain(|t| t != token);
     }
 
-    /// Replace the password (the user defining their own). Ends all sessions.
-    /// Would `new_password` be accepted? (The flawed product checks, answers
-    /// success and keeps the old one.)
-    pub fn check_new_password(&self, new_password: &str) -> Result<(), PasswordChangeError> {
-        let len = new_password.chars().count();
-        if len < MIN_PASSWORD_LEN {
+    /// The rules a new password must meet, whatever the current one is.
+    fn password_rules(new_password: &str) -> Result<(), PasswordChangeError> {
+        if new_password.chars().count() < MIN_PASSWORD_LEN {
             return Err(PasswordChangeError::TooShort);
         }
         if new_password.len() > MAX_PASSWORD_LEN {
@@ -310,23 +307,22 @@ impl UnitState {
         if new_password.chars().any(char::is_control) {
             return Err(PasswordChangeError::ControlCharacter);
         }
+        Ok(())
+    }
+
+    /// Would `new_password` be accepted? (The flawed product checks, answers
+    /// success and keeps the old one.)
+    pub fn check_new_password(&self, new_password: &str) -> Result<(), PasswordChangeError> {
+        Self::password_rules(new_password)?;
         if self.lock().password == new_password {
             return Err(PasswordChangeError::Unchanged);
         }
         Ok(())
     }
 
+    /// Replace the password (the user defining their own). Ends all sessions.
     pub fn change_password(&self, new_password: &str) -> Result<(), PasswordChangeError> {
-        let len = new_password.chars().count();
-        if len < MIN_PASSWORD_LEN {
-            return Err(PasswordChangeError::TooShort);
-        }
-        if new_password.len() > MAX_PASSWORD_LEN {
-            return Err(PasswordChangeError::TooLong);
-        }
-        if new_password.chars().any(char::is_control) {
-            return Err(PasswordChangeError::ControlCharacter);
-        }
+        Self::password_rules(new_password)?;
         let mut s = self.lock();
         if s.password == new_password {
             return Err(PasswordChangeError::Unchanged);
