@@ -119,6 +119,17 @@ pub(super) async fn call(
     } else {
         None
     };
+    call_as(w, e, credential, fields, kind).await
+}
+
+/// Call endpoint `e` with `credential` (or none) and `fields`.
+pub(super) async fn call_as(
+    w: &World,
+    e: &ApiEndpoint,
+    credential: Option<Credential>,
+    fields: Vec<(String, CallValue)>,
+    kind: &str,
+) -> Result<ApiAnswer, StepError> {
     let request = call_for(w, e, credential, fields, kind)?;
     send(w, &request).await
 }

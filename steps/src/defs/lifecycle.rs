@@ -10,7 +10,7 @@ use iotmark_adapters::endpoints::{
 use iotmark_adapters::profile::{UpdateDelivery, UpdateVerifier};
 use iotmark_adapters::secret::Secret;
 
-use super::api::{call, call_for, credential_for, send, valid_fields, with_function};
+use super::api::{call, call_as, call_for, credential_for, send, valid_fields, with_function};
 use super::{step, StepDef};
 use crate::world::{StepError, StepResult, World};
 
@@ -493,15 +493,12 @@ async fn erase_round(w: &World) -> Result<Erased, StepError> {
     };
     // A product whose password change does not take effect (5.1-4) still
     // has its erase judged, with the factory password throughout.
-    let opens = send(
+    let opens = call_as(
         w,
-        &call_for(
-            w,
-            &list,
-            Some(user.clone()),
-            Vec::new(),
-            "api-user-data-list",
-        )?,
+        &list,
+        Some(user.clone()),
+        Vec::new(),
+        "api-user-data-list",
     )
     .await?;
     let own_password = opens.is_success();
@@ -524,20 +521,13 @@ async fn erase_round(w: &World) -> Result<Erased, StepError> {
             *v = CallValue::Text(marker.clone());
         }
     }
-    let a = send(
+    let a = call_as(w, &store, Some(user.clone()), fields, "api-user-data-store").await?;
+    let listed = call_as(
         w,
-        &call_for(w, &store, Some(user.clone()), fields, "api-user-data-store")?,
-    )
-    .await?;
-    let listed = send(
-        w,
-        &call_for(
-            w,
-            &list,
-            Some(user.clone()),
-            Vec::new(),
-            "api-user-data-list",
-        )?,
+        &list,
+        Some(user.clone()),
+        Vec::new(),
+        "api-user-data-list",
     )
     .await?;
     if !a.is_success() || !listed.body.contains(&marker) {
@@ -548,15 +538,12 @@ async fn erase_round(w: &World) -> Result<Erased, StepError> {
     }
 
     // Erase.
-    let answer = send(
+    let answer = call_as(
         w,
-        &call_for(
-            w,
-            &erase,
-            Some(user.clone()),
-            valid_fields(&erase),
-            "api-erase-user-data",
-        )?,
+        &erase,
+        Some(user.clone()),
+        valid_fields(&erase),
+        "api-erase-user-data",
     )
     .await?;
     if !answer.is_success() {
@@ -594,15 +581,12 @@ async fn erase_round(w: &World) -> Result<Erased, StepError> {
                 .to_string(),
         );
     }
-    let after = send(
+    let after = call_as(
         w,
-        &call_for(
-            w,
-            &list,
-            Some(factory.clone()),
-            Vec::new(),
-            "api-user-data-list",
-        )?,
+        &list,
+        Some(factory.clone()),
+        Vec::new(),
+        "api-user-data-list",
     )
     .await?;
     if !after.is_success() {

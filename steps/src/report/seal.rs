@@ -439,16 +439,9 @@ pub fn file_sha256(path: &Path) -> Result<String, SealError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn report_edits_are_located_to_the_deepest_part() {
-        let original = serde_json::json!({
-            "verdict": "conformant",
-            "provisions": [
-                {"id": "5.1-1", "test_cases": [{"id": "5.1-1-1", "verdict": "PASS"}, {"id": "5.1-1-2", "verdict": "PASS"}]},
-                {"id": "5.2-1", "test_cases": [{"id": "5.2-1-1", "verdict": "PASS"}]}
-            ]
-        });
-        let seal = Seal {
+    /// A seal over `report`'s parts only (no files, no evidence).
+    fn seal_over(report: &serde_json::Value) -> Seal {
+        Seal {
             seal_version: 1,
             signed: String::new(),
             lab: String::new(),
@@ -459,9 +452,21 @@ mod tests {
                 records: 0,
                 head: String::new(),
             },
-            report_parts: report_parts(&original),
+            report_parts: report_parts(report),
             files: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn report_edits_are_located_to_the_deepest_part() {
+        let original = serde_json::json!({
+            "verdict": "conformant",
+            "provisions": [
+                {"id": "5.1-1", "test_cases": [{"id": "5.1-1-1", "verdict": "PASS"}, {"id": "5.1-1-2", "verdict": "PASS"}]},
+                {"id": "5.2-1", "test_cases": [{"id": "5.2-1-1", "verdict": "PASS"}]}
+            ]
+        });
+        let seal = seal_over(&original);
         let mut edited = original.clone();
         edited["provisions"][0]["test_cases"][1]["verdict"] = "FAIL".into();
         let found = locate_report_edit(&serde_json::to_vec(&edited).unwrap(), &seal);
@@ -491,20 +496,7 @@ mod tests {
             })
             .collect();
         let original = serde_json::json!({"verdict": "conformant", "provisions": provisions});
-        let seal = Seal {
-            seal_version: 1,
-            signed: String::new(),
-            lab: String::new(),
-            kid: String::new(),
-            report_sha256: String::new(),
-            evidence: EvidenceSummary {
-                file: "evidence.jsonl".into(),
-                records: 0,
-                head: String::new(),
-            },
-            report_parts: report_parts(&original),
-            files: Vec::new(),
-        };
+        let seal = seal_over(&original);
         let mut edited = original.clone();
         edited["provisions"][1]["verdict"] = "FAIL".into();
         edited["provisions"][10]["test_cases"][0]["verdict"] = "FAIL".into();
