@@ -37,6 +37,7 @@ use tower::ServiceExt as _;
 
 use super::metrics::Metrics;
 use super::middleware::ClientAddr;
+use super::ratelimit::client_key;
 
 /// Read buffer for HTTP/1.1, which bounds the request head.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -114,22 +115,6 @@ impl Drop for ClientSlot {
     }
 }
 
-/// The address a client is counted under: IPv6 clients by their /64, since
-/// one host usually holds the whole prefix.
-fn client_address(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut s = v6.segments();
-                s[4..].fill(0);
-                IpAddr::V6(s.into())
-            }
-        },
-    }
-}
-
 /// Serves `router` on `listener` until the task is dropped.
 pub async fn serve(
     listener: TcpListener,
@@ -153,11 +138,9 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some(client_slot) = PerClient::claim(
-            &per_client,
-            client_address(peer.ip()),
-            limits.max_per_client,
-        ) else {
+        let Some(client_slot) =
+            PerClient::claim(&per_client, client_key(peer.ip()), limits.max_per_client)
+        else {
             // Closed at once: this client already holds its share of slots.
             metrics.connection_refused();
             drop(stream);

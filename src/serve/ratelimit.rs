@@ -36,8 +36,9 @@ pub struct RateLimiter {
     shards: [Shard; SHARDS],
 }
 
-/// The key a client is limited under.
-fn client_key(ip: IpAddr) -> IpAddr {
+/// The key a client is limited and its connections counted under: IPv6
+/// clients by their /64, since one host usually holds the whole prefix.
+pub(super) fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
