@@ -14,14 +14,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "../examples/common/reference.rs"]
+mod reference;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::{Signature, VerifyingKey};
-use iotmark_labels::claims::{Claims, ReportDigest};
+use iotmark_labels::claims::ReportDigest;
 use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec};
 use iotmark_labels::verify::{verify, verify_label, verify_many, LabelInput, TrustStore};
 use iotmark_labels::SignedLabel;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 const N: usize = 1000;
 
@@ -46,18 +49,11 @@ fn fixture() -> Fixture {
     let labels: Vec<SignedLabel> = (0..N as u64)
         .map(|serial| {
             signer
-                .sign(&Claims {
-                    serial: 100_000 + serial,
-                    issued: today,
-                    manufacturer: "Acme Connected Devices Ltd".into(),
-                    model: "AC-CAM-200".into(),
-                    firmware: "2.4.1".into(),
-                    gtin: Some("5012345678900".into()),
-                    support_end: today + Duration::days(5 * 365),
-                    disclosure_contact: "https://acme-connected.example/security/report".into(),
-                    schemes: vec!["uk-psti".into()],
-                    report_sha256: ReportDigest::compact(&serial.to_be_bytes()),
-                })
+                .sign(&reference::reference_claims(
+                    100_000 + serial,
+                    today,
+                    ReportDigest::compact(&serial.to_be_bytes()),
+                ))
                 .unwrap()
         })
         .collect();

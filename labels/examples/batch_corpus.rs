@@ -14,14 +14,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "common/reference.rs"]
+mod reference;
+
 use std::io::Write as _;
 use std::time::Instant;
 
 use ed25519_dalek::Signature;
-use iotmark_labels::claims::{Claims, ReportDigest};
+use iotmark_labels::claims::ReportDigest;
 use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec};
 use iotmark_labels::verify::{verify, verify_many, LabelInput, TrustStore};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -41,18 +44,11 @@ fn main() {
     let labels: Vec<_> = (0..n)
         .map(|i| {
             signer
-                .sign(&Claims {
-                    serial: 1_000_000 + i,
-                    issued: today,
-                    manufacturer: "Acme Connected Devices Ltd".into(),
-                    model: "AC-CAM-200".into(),
-                    firmware: "2.4.1".into(),
-                    gtin: Some("5012345678900".into()),
-                    support_end: today + Duration::days(5 * 365),
-                    disclosure_contact: "https://acme-connected.example/security/report".into(),
-                    schemes: vec!["uk-psti".into()],
-                    report_sha256: ReportDigest::compact(&i.to_be_bytes()),
-                })
+                .sign(&reference::reference_claims(
+                    1_000_000 + i,
+                    today,
+                    ReportDigest::compact(&i.to_be_bytes()),
+                ))
                 .unwrap()
         })
         .collect();

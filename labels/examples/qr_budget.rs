@@ -6,10 +6,12 @@
 //! cargo run -p iotmark-labels --example qr_budget
 //! ```
 
+#[path = "common/reference.rs"]
+mod reference;
+
 use iotmark_labels::claims::{Claims, ReportDigest};
 use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec};
 use iotmark_labels::qr::{self, EcLevel, DEFAULT_BASE_URL};
-use time::Duration;
 
 fn main() -> Result<(), iotmark_labels::LabelError> {
     let authority = AuthorityCredentials::generate(&CertificateSpec::authority("Example Body"))?;
@@ -22,18 +24,7 @@ fn main() -> Result<(), iotmark_labels::LabelError> {
     let report = b"{\"verdict\":\"conformant\"}";
     // The reference label: a camera with a GTIN, a 46-character disclosure
     // URL and a six-digit serial.
-    let compact = Claims {
-        serial: 100_042,
-        issued: today,
-        manufacturer: "Acme Connected Devices Ltd".into(),
-        model: "AC-CAM-200".into(),
-        firmware: "2.4.1".into(),
-        gtin: Some("5012345678900".into()),
-        support_end: today + Duration::days(5 * 365),
-        disclosure_contact: "https://acme-connected.example/security/report".into(),
-        schemes: vec!["uk-psti".into()],
-        report_sha256: ReportDigest::compact(report),
-    };
+    let compact = reference::reference_claims(100_042, today, ReportDigest::compact(report));
     let v1 = Claims {
         report_sha256: iotmark_labels::report_digest(report).into(),
         ..compact.clone()

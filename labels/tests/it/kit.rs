@@ -1,13 +1,16 @@
 //! Shared fixtures: a throwaway accreditation body and lab, realistic claims,
 //! and functions for building labels the library itself would refuse to sign.
 
+#[path = "../../examples/common/reference.rs"]
+mod reference;
+
 use coset::{iana, CoseSign1, Header, HeaderBuilder, ProtectedHeader, TaggedCborSerializable};
 use ed25519_dalek::{Signer, SigningKey};
 use iotmark_labels::claims::{Claims, ReportDigest};
 use iotmark_labels::pki::{AuthorityCredentials, CertificateSpec, LabCredentials};
 use iotmark_labels::verify::TrustStore;
 use iotmark_labels::SignedLabel;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
@@ -48,18 +51,11 @@ impl Pki {
 
 /// The reference label: a camera from a real-looking manufacturer.
 pub fn realistic_claims(issued: Date) -> Claims {
-    Claims {
-        serial: 100_042,
+    reference::reference_claims(
+        100_042,
         issued,
-        manufacturer: "Acme Connected Devices Ltd".into(),
-        model: "AC-CAM-200".into(),
-        firmware: "2.4.1".into(),
-        gtin: Some("5012345678900".into()),
-        support_end: issued + Duration::days(5 * 365),
-        disclosure_contact: "https://acme-connected.example/security/report".into(),
-        schemes: scope(&["uk-psti"]),
-        report_sha256: ReportDigest::compact(b"{\"verdict\":\"conformant\"}"),
-    }
+        ReportDigest::compact(b"{\"verdict\":\"conformant\"}"),
+    )
 }
 
 /// The same label in the first claims format (full report hash), as labels
