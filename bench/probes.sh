@@ -3,7 +3,7 @@
 #
 #  1. the 62-entry Mirai credential sweep over telnet against the simulated
 #     mirai-dvr's BusyBox-style console: iotmark's telnet probe stack
-#     (device-adapters/examples/probe_bench.rs, layers included) vs hydra,
+#     (crates/adapters/examples/probe_bench.rs, layers included) vs hydra,
 #     at the same parallelism (4, hydra's recommended telnet setting, and 16);
 #  2. a full TCP port scan (1-65535) of 127.0.0.1 while the simulation runs,
 #     like for like: iotmark's SYN scan (what the harness runs as root) vs
@@ -38,7 +38,7 @@ BIN="$TARGET_DIR/release/iotmark"
 PROBE="$TARGET_DIR/release/examples/probe_bench"
 
 # The Mirai dictionary: the `mirai` rows of the default-credential data.
-awk -F, 'NR > 1 && $3 == "mirai" { print $1 "," $2 }' steps/data/default-credentials.csv >"$OUT/mirai.csv"
+awk -F, 'NR > 1 && $3 == "mirai" { print $1 "," $2 }' crates/steps/data/default-credentials.csv >"$OUT/mirai.csv"
 tr ',' ':' <"$OUT/mirai.csv" >"$OUT/mirai.hydra"
 echo "credentials: $(wc -l <"$OUT/mirai.csv") Mirai entries"
 

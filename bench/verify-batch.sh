@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bulk verification beside raw Ed25519, in one run on one machine.
 #
-# 1. labels/examples/batch_corpus signs N labels (default 100000) under a
+# 1. crates/labels/examples/batch_corpus signs N labels (default 100000) under a
 #    throwaway authority and lab, writes their URLs to a file, and times on
 #    this machine ed25519-dalek's verify_strict over the labels' exact signed
 #    bytes (one thread), the library's verify one label at a time (one

@@ -68,7 +68,7 @@ fn bad() -> Credential {
 /// The example camera profile with the given interfaces and operator hooks.
 fn profile_with(interfaces: Value, hooks: Value) -> Profile {
     let mut v: Value =
-        serde_json::from_str(include_str!("../../examples/profiles/good-camera.json")).unwrap();
+        serde_json::from_str(include_str!("../../../examples/profiles/good-camera.json")).unwrap();
     let names: Vec<Value> = interfaces
         .as_array()
         .unwrap()

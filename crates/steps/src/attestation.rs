@@ -19,7 +19,7 @@ use crate::catalogue::Catalogue;
 use crate::verdict::{How, Verdict};
 
 /// The JSON Schema every attestation file is checked against.
-pub const ATTESTATION_SCHEMA: &str = include_str!("../../schemas/attestation.schema.json");
+pub const ATTESTATION_SCHEMA: &str = include_str!("../../../schemas/attestation.schema.json");
 
 /// Attestation files larger than this are refused before parsing.
 const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;

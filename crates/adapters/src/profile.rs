@@ -16,7 +16,7 @@ use crate::secret::Secret;
 
 /// The JSON Schema every profile is checked against, embedded so a profile can be
 /// validated without the source tree.
-pub const PROFILE_SCHEMA: &str = include_str!("../../schemas/device-profile.schema.json");
+pub const PROFILE_SCHEMA: &str = include_str!("../../../schemas/device-profile.schema.json");
 
 /// Profiles larger than this are refused before parsing.
 const MAX_PROFILE_BYTES: u64 = 8 * 1024 * 1024;

@@ -15,75 +15,75 @@ use crate::verdict::How;
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "psti/passwords.feature",
-        include_str!("../../features/psti/passwords.feature"),
+        include_str!("../../../features/psti/passwords.feature"),
     ),
     (
         "psti/reporting.feature",
-        include_str!("../../features/psti/reporting.feature"),
+        include_str!("../../../features/psti/reporting.feature"),
     ),
     (
         "psti/support.feature",
-        include_str!("../../features/psti/support.feature"),
+        include_str!("../../../features/psti/support.feature"),
     ),
     (
         "en303645/4-reporting.feature",
-        include_str!("../../features/en303645/4-reporting.feature"),
+        include_str!("../../../features/en303645/4-reporting.feature"),
     ),
     (
         "en303645/5.1-passwords.feature",
-        include_str!("../../features/en303645/5.1-passwords.feature"),
+        include_str!("../../../features/en303645/5.1-passwords.feature"),
     ),
     (
         "en303645/5.2-vulnerability-reports.feature",
-        include_str!("../../features/en303645/5.2-vulnerability-reports.feature"),
+        include_str!("../../../features/en303645/5.2-vulnerability-reports.feature"),
     ),
     (
         "en303645/5.3-updates.feature",
-        include_str!("../../features/en303645/5.3-updates.feature"),
+        include_str!("../../../features/en303645/5.3-updates.feature"),
     ),
     (
         "en303645/5.4-security-parameters.feature",
-        include_str!("../../features/en303645/5.4-security-parameters.feature"),
+        include_str!("../../../features/en303645/5.4-security-parameters.feature"),
     ),
     (
         "en303645/5.5-communication.feature",
-        include_str!("../../features/en303645/5.5-communication.feature"),
+        include_str!("../../../features/en303645/5.5-communication.feature"),
     ),
     (
         "en303645/5.6-attack-surface.feature",
-        include_str!("../../features/en303645/5.6-attack-surface.feature"),
+        include_str!("../../../features/en303645/5.6-attack-surface.feature"),
     ),
     (
         "en303645/5.7-integrity.feature",
-        include_str!("../../features/en303645/5.7-integrity.feature"),
+        include_str!("../../../features/en303645/5.7-integrity.feature"),
     ),
     (
         "en303645/5.8-personal-data.feature",
-        include_str!("../../features/en303645/5.8-personal-data.feature"),
+        include_str!("../../../features/en303645/5.8-personal-data.feature"),
     ),
     (
         "en303645/5.9-resilience.feature",
-        include_str!("../../features/en303645/5.9-resilience.feature"),
+        include_str!("../../../features/en303645/5.9-resilience.feature"),
     ),
     (
         "en303645/5.10-telemetry.feature",
-        include_str!("../../features/en303645/5.10-telemetry.feature"),
+        include_str!("../../../features/en303645/5.10-telemetry.feature"),
     ),
     (
         "en303645/5.11-deletion.feature",
-        include_str!("../../features/en303645/5.11-deletion.feature"),
+        include_str!("../../../features/en303645/5.11-deletion.feature"),
     ),
     (
         "en303645/5.12-installation.feature",
-        include_str!("../../features/en303645/5.12-installation.feature"),
+        include_str!("../../../features/en303645/5.12-installation.feature"),
     ),
     (
         "en303645/5.13-input-validation.feature",
-        include_str!("../../features/en303645/5.13-input-validation.feature"),
+        include_str!("../../../features/en303645/5.13-input-validation.feature"),
     ),
     (
         "en303645/6-data-protection.feature",
-        include_str!("../../features/en303645/6-data-protection.feature"),
+        include_str!("../../../features/en303645/6-data-protection.feature"),
     ),
 ];
 
@@ -647,7 +647,7 @@ mod tests {
     /// Every feature file in the source tree is compiled in, unchanged.
     #[test]
     fn every_feature_file_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../features");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../features");
         let on_disk = Catalogue::from_dir(&dir).unwrap();
         let mut disk: Vec<(String, String)> = on_disk
             .features

@@ -17,99 +17,99 @@ use crate::sim::{self, SimConfig, SimProduct};
 const SIM_PROFILES: &[(&str, &str)] = &[
     (
         "good-camera",
-        include_str!("../../examples/profiles/good-camera.json"),
+        include_str!("../../../examples/profiles/good-camera.json"),
     ),
     (
         "mirai-dvr",
-        include_str!("../../examples/profiles/mirai-dvr.json"),
+        include_str!("../../../examples/profiles/mirai-dvr.json"),
     ),
     (
         "counter-password-plug",
-        include_str!("../../examples/profiles/counter-password-plug.json"),
+        include_str!("../../../examples/profiles/counter-password-plug.json"),
     ),
     (
         "serial-password-router",
-        include_str!("../../examples/profiles/serial-password-router.json"),
+        include_str!("../../../examples/profiles/serial-password-router.json"),
     ),
     (
         "reset-default-hub",
-        include_str!("../../examples/profiles/reset-default-hub.json"),
+        include_str!("../../../examples/profiles/reset-default-hub.json"),
     ),
     (
         "no-contact-bulb",
-        include_str!("../../examples/profiles/no-contact-bulb.json"),
+        include_str!("../../../examples/profiles/no-contact-bulb.json"),
     ),
     (
         "vague-support-speaker",
-        include_str!("../../examples/profiles/vague-support-speaker.json"),
+        include_str!("../../../examples/profiles/vague-support-speaker.json"),
     ),
     (
         "tarpit",
-        include_str!("../../examples/profiles/tarpit.json"),
+        include_str!("../../../examples/profiles/tarpit.json"),
     ),
     (
         "firehose",
-        include_str!("../../examples/profiles/firehose.json"),
+        include_str!("../../../examples/profiles/firehose.json"),
     ),
     (
         "garbage",
-        include_str!("../../examples/profiles/garbage.json"),
+        include_str!("../../../examples/profiles/garbage.json"),
     ),
     (
         "flapping",
-        include_str!("../../examples/profiles/flapping.json"),
+        include_str!("../../../examples/profiles/flapping.json"),
     ),
     (
         "no-lockout-camera",
-        include_str!("../../examples/profiles/no-lockout-camera.json"),
+        include_str!("../../../examples/profiles/no-lockout-camera.json"),
     ),
     (
         "sticky-password-camera",
-        include_str!("../../examples/profiles/sticky-password-camera.json"),
+        include_str!("../../../examples/profiles/sticky-password-camera.json"),
     ),
     (
         "unsigned-update-camera",
-        include_str!("../../examples/profiles/unsigned-update-camera.json"),
+        include_str!("../../../examples/profiles/unsigned-update-camera.json"),
     ),
     (
         "open-settings-camera",
-        include_str!("../../examples/profiles/open-settings-camera.json"),
+        include_str!("../../../examples/profiles/open-settings-camera.json"),
     ),
     (
         "chatty-camera",
-        include_str!("../../examples/profiles/chatty-camera.json"),
+        include_str!("../../../examples/profiles/chatty-camera.json"),
     ),
     (
         "fragile-api-camera",
-        include_str!("../../examples/profiles/fragile-api-camera.json"),
+        include_str!("../../../examples/profiles/fragile-api-camera.json"),
     ),
     (
         "cloud-tethered-camera",
-        include_str!("../../examples/profiles/cloud-tethered-camera.json"),
+        include_str!("../../../examples/profiles/cloud-tethered-camera.json"),
     ),
     (
         "shallow-erase-camera",
-        include_str!("../../examples/profiles/shallow-erase-camera.json"),
+        include_str!("../../../examples/profiles/shallow-erase-camera.json"),
     ),
     (
         "opaque-doorbell",
-        include_str!("../../examples/profiles/opaque-doorbell.json"),
+        include_str!("../../../examples/profiles/opaque-doorbell.json"),
     ),
     (
         "ignored-choices-camera",
-        include_str!("../../examples/profiles/ignored-choices-camera.json"),
+        include_str!("../../../examples/profiles/ignored-choices-camera.json"),
     ),
     (
         "undocumented-camera",
-        include_str!("../../examples/profiles/undocumented-camera.json"),
+        include_str!("../../../examples/profiles/undocumented-camera.json"),
     ),
     (
         "cleartext-cloud-camera",
-        include_str!("../../examples/profiles/cleartext-cloud-camera.json"),
+        include_str!("../../../examples/profiles/cleartext-cloud-camera.json"),
     ),
     (
         "reconnect-storm-camera",
-        include_str!("../../examples/profiles/reconnect-storm-camera.json"),
+        include_str!("../../../examples/profiles/reconnect-storm-camera.json"),
     ),
 ];
 

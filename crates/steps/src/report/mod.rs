@@ -27,7 +27,7 @@ pub use html::{report_html, EvidenceExcerpts};
 pub use junit::junit_xml;
 
 /// The JSON Schema of `report.json`.
-pub const REPORT_SCHEMA: &str = include_str!("../../../schemas/report.schema.json");
+pub const REPORT_SCHEMA: &str = include_str!("../../../../schemas/report.schema.json");
 
 /// Version of the report format.
 pub const REPORT_VERSION: u32 = 1;

@@ -27,7 +27,7 @@ async fn within<F: Future>(what: &str, fut: F) -> F::Output {
 }
 
 fn profiles_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/profiles")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/profiles")
 }
 
 fn profile(p: SimProduct) -> Profile {

@@ -27,7 +27,7 @@ pub const LAB_CERT_FILE: &str = "lab.pem";
 /// Version of the manifest format.
 pub const SEAL_VERSION: u32 = 1;
 /// JSON Schema of the manifest.
-pub const SEAL_SCHEMA: &str = include_str!("../../../schemas/report-seal.schema.json");
+pub const SEAL_SCHEMA: &str = include_str!("../../../../schemas/report-seal.schema.json");
 
 /// Files a seal covers when they are present; the first two must be.
 pub const SEALED_FILES: &[&str] = &[
