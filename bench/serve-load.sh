@@ -4,7 +4,7 @@
 #
 #   1. the JSON verify endpoint   GET /api/v1/verify/<label digits>
 #   2. the consumer label page    GET /l/<label digits>
-#   3. examples/minimal_server.rs GET / -> {"ok":true}
+#   3. crates/serve/examples/minimal_server.rs GET / -> {"ok":true}
 #
 # Each target gets DURATION seconds of wrk (THREADS threads, CONNECTIONS
 # connections, --latency) after a short warm-up, while the server's resident
@@ -51,7 +51,8 @@ if [ -n "$CLIENT_CPUS" ]; then client_pin=(taskset -c "$CLIENT_CPUS"); fi
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== build (release)"
-cargo build --release --locked --bin iotmark --example minimal_server >&2
+cargo build --release --locked -p iotmark --bin iotmark >&2
+cargo build --release --locked -p iotmark-serve --example minimal_server >&2
 bin="$target_dir/release/iotmark"
 minimal="$target_dir/release/examples/minimal_server"
 

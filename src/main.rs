@@ -8,7 +8,6 @@ use clap::Parser;
 mod cli;
 mod cmd;
 mod output;
-mod serve;
 
 /// What a command concluded, as an exit status (DESIGN.md's contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

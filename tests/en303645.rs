@@ -65,7 +65,8 @@ fn hows(doc: &Value) -> BTreeMap<String, String> {
 #[test]
 fn full_catalogue_lists_the_reference_provisions_and_test_cases() {
     let text =
-        std::fs::read_to_string(repo().join("crates/steps/data/en303645-v2.1.1-provisions.csv")).unwrap();
+        std::fs::read_to_string(repo().join("crates/steps/data/en303645-v2.1.1-provisions.csv"))
+            .unwrap();
     let c = catalogue("en303645-full");
     let provisions = c["provisions"].as_array().unwrap();
     assert_eq!(provisions.len(), 68);

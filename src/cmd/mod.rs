@@ -36,7 +36,7 @@ pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
 
 /// Parse a `YYYY-MM-DD` argument.
 pub fn parse_date_arg(flag: &str, value: &str) -> anyhow::Result<time::Date> {
-    iotmark_adapters::profile::parse_date(value)
+    iotmark_labels::parse_date(value)
         .ok_or_else(|| anyhow::anyhow!("{flag} {value:?} is not a date in the form YYYY-MM-DD"))
 }
 

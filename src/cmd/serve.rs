@@ -1,9 +1,9 @@
-//! `iotmark serve`: the verification service (see `crate::serve`).
+//! `iotmark serve`: the verification service (crate `iotmark-serve`).
 
-use crate::serve::ServeArgs;
+use crate::cli::serve::ServeArgs;
 use crate::Exit;
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
-    crate::serve::run(args).await?;
+    iotmark_serve::run(args.config()?).await?;
     Ok(Exit::Success)
 }

@@ -568,8 +568,7 @@ pub(crate) mod iso_date {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;
 
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-        time::macros::format_description!("[year]-[month]-[day]");
+    use crate::ISO_DATE as FORMAT;
 
     pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
         let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;

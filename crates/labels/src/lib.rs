@@ -60,8 +60,20 @@ use sha2::{Digest, Sha256};
 pub use claims::Claims;
 pub use cose::{LabelSigner, SignedLabel};
 pub use error::{ChainError, ClaimsError, DocumentError, FormatError, LabelError, UrlError};
+pub use pki::files::read_bounded;
 pub use pki::{LabCertificate, TrustAnchor};
 pub use verify::{LabelInput, LabelStatus, TrustStore, Verification};
+
+/// The `YYYY-MM-DD` form every date on a label, a command line and an API
+/// query takes.
+pub const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// A `YYYY-MM-DD` date; `None` for anything else, including days that do not
+/// exist (`2026-02-30`).
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(text, ISO_DATE).ok()
+}
 
 /// A time as RFC 3339 text (as `Display` would show it, should formatting
 /// fail, which it does not for times after year 0).

@@ -17,7 +17,7 @@ pub(crate) const KEY_MODE: u32 = 0o600;
 pub(crate) const CERT_MODE: u32 = 0o644;
 
 /// Reads at most `max` bytes of a file, failing if it is larger.
-pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, LabelError> {
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, LabelError> {
     let file = fs::File::open(path).map_err(|e| LabelError::io("read", path, e))?;
     let mut buf = Vec::new();
     file.take(max.saturating_add(1))

@@ -14,7 +14,7 @@
 //! throughout. Key files are PKCS#8 PEM, created with mode 0600.
 
 mod certificate;
-pub(crate) mod files;
+pub mod files;
 mod key_file;
 
 use std::fmt;

@@ -3,8 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
+use iotmark_serve::{ConnectionLimits, ServeConfig};
+
+use crate::cmd::parse_date_arg;
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -72,4 +76,39 @@ pub struct ServeArgs {
     /// ("what did this label say on …") and tests. Shown on every page.
     #[arg(long)]
     pub now: Option<String>,
+}
+
+impl ServeArgs {
+    /// The service's configuration: dates parsed, seconds as durations (at
+    /// least one second each).
+    pub fn config(self) -> anyhow::Result<ServeConfig> {
+        let secs = |s: u64| Duration::from_secs(s.max(1));
+        Ok(ServeConfig {
+            now: self
+                .now
+                .as_deref()
+                .map(|d| parse_date_arg("--now", d))
+                .transpose()?,
+            support_end: parse_date_arg("--support-end", &self.support_end)?,
+            listen: self.listen,
+            trust_anchor: self.trust_anchor,
+            lab_cert: self.lab_cert,
+            trust_list: self.trust_list,
+            registry: self.registry,
+            status: self.status,
+            tls_cert: self.tls_cert,
+            tls_key: self.tls_key,
+            rate_limit: self.rate_limit,
+            rate_burst: self.rate_burst,
+            request_timeout: secs(self.request_timeout),
+            connections: ConnectionLimits {
+                max_connections: self.max_connections,
+                max_per_client: self.max_connections_per_client,
+                header_timeout: secs(self.header_timeout),
+                lifetime: secs(self.connection_lifetime),
+                idle: secs(self.idle_timeout),
+            },
+            contact: self.contact,
+        })
+    }
 }

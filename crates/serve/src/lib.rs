@@ -22,8 +22,8 @@
 //! - `/healthz`, `/metrics`.
 
 mod api;
-mod args;
 mod cache;
+mod config;
 mod error;
 mod html;
 mod listener;
@@ -47,7 +47,8 @@ use iotmark_labels::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
 use iotmark_labels::{LabCertificate, TrustAnchor, TrustStore};
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub use args::ServeArgs;
+pub use config::ServeConfig;
+pub use listener::ConnectionLimits;
 use state::AppState;
 
 /// Largest request body (a batch of labels).
@@ -99,7 +100,7 @@ pub fn router(state: AppState) -> Router {
 /// The trust store: the anchor, the labs of the trust list (if given) or
 /// the lab certificates given, and the registry's own lab.
 fn trust_store(
-    args: &ServeArgs,
+    args: &ServeConfig,
     registry_lab: Option<LabCertificate>,
 ) -> anyhow::Result<TrustStore> {
     let anchor = TrustAnchor::from_pem_file(&args.trust_anchor)
@@ -117,7 +118,7 @@ fn trust_store(
             .into_iter()
             .fold(TrustStore::new(anchor), TrustStore::with_lab));
     };
-    let bytes = crate::cmd::verify::read_capped(list_path, MAX_TRUST_LIST_BYTES)?;
+    let bytes = iotmark_labels::read_bounded(list_path, MAX_TRUST_LIST_BYTES as u64)?;
     let today = time::OffsetDateTime::now_utc().date();
     let list = TrustList::verify(&bytes, &anchor, today)
         .with_context(|| format!("--trust-list {}", list_path.display()))?;
@@ -147,14 +148,58 @@ impl RevocationSources {
     }
 }
 
+/// The service, assembled but not yet listening: the router (which tests
+/// drive in-process) and what [`Service::listen`] needs.
+pub struct Service {
+    router: Router,
+    revocations: RevocationSources,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    metrics: Arc<metrics::Metrics>,
+    config: ServeConfig,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("config", &self.config)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// Reads the trust anchor, lab certificates, trust list, registry and
+    /// status lists named in `config`, and builds the routes.
+    pub fn build(config: ServeConfig) -> anyhow::Result<Service> {
+        build(config)
+    }
+
+    /// The routes and layers, for driving in-process (`oneshot`).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Rereads status lists and the registry's revocations now (the
+    /// listening service does it every [`STATUS_RELOAD_EVERY`]). Blocking.
+    pub fn reload_revocations(&self) {
+        self.revocations.reload();
+    }
+
+    /// Listens on the configured address until the process is stopped,
+    /// printing the address as one line of JSON on stdout.
+    pub async fn listen(self) -> anyhow::Result<()> {
+        listen(self).await
+    }
+}
+
 /// Runs the service until the process is stopped.
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let fixed_today = args
-        .now
-        .as_deref()
-        .map(|d| crate::cmd::parse_date_arg("--now", d))
-        .transpose()?;
-    let support_end = crate::cmd::parse_date_arg("--support-end", &args.support_end)?;
+pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
+    Service::build(config)?.listen().await
+}
+
+fn build(args: ServeConfig) -> anyhow::Result<Service> {
+    let fixed_today = args.now;
+    let support_end = args.support_end;
     let registry = args
         .registry
         .as_deref()
@@ -194,13 +239,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         metrics: metrics.clone(),
         responses: cache::ResponseCache::new(tls.is_some()),
         rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst),
-        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        request_timeout: args.request_timeout,
         tls: tls.is_some(),
         fixed_today,
         contact: args.contact.clone(),
         support_end,
         authority,
     });
+    Ok(Service {
+        router: router(state),
+        revocations,
+        tls,
+        metrics,
+        config: args,
+    })
+}
+
+async fn listen(service: Service) -> anyhow::Result<()> {
+    let Service {
+        router,
+        revocations,
+        tls,
+        metrics,
+        config: args,
+    } = service;
     let socket = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -227,14 +289,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             let _ = tokio::task::spawn_blocking(move || sources.reload()).await;
         }
     });
-    let limits = listener::ConnectionLimits {
-        max_connections: args.max_connections,
-        max_per_client: args.max_connections_per_client,
-        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
-        lifetime: Duration::from_secs(args.connection_lifetime.max(1)),
-        idle: Duration::from_secs(args.idle_timeout.max(1)),
-    };
-    let server = listener::serve(socket, router(state), tls, limits, metrics);
+    let server = listener::serve(socket, router, tls, args.connections, metrics);
     tokio::select! {
         () = server => {}
         r = tokio::signal::ctrl_c() => { r.context("cannot wait for Ctrl-C")?; }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod serve;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "iotmark",
@@ -51,7 +53,7 @@ pub enum Command {
     /// Compare two runs: test cases that changed verdict, a shortened support period.
     Diff(crate::cmd::diff::DiffArgs),
     /// Serve the consumer label page and the verification API over HTTP(S).
-    Serve(crate::serve::ServeArgs),
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -46,12 +46,18 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// After a graceful close is asked for, how long an in-flight request may finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many connections the service holds, and for how long.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
+    /// Simultaneous connections; further clients wait in the accept queue.
     pub max_connections: usize,
+    /// Simultaneous connections from one client address (IPv6 by its /64).
     pub max_per_client: usize,
+    /// Time a client has to send a request's headers.
     pub header_timeout: Duration,
+    /// Time a connection may stay open, keep-alive included.
     pub lifetime: Duration,
+    /// Time a connection may pass without a byte either way.
     pub idle: Duration,
 }
 

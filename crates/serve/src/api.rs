@@ -59,7 +59,7 @@ pub struct AtQuery {
 fn parse_at(state: &AppState, at: Option<&str>) -> Result<Date, ServeError> {
     match at {
         None => Ok(state.today()),
-        Some(text) => iotmark_adapters::profile::parse_date(text)
+        Some(text) => iotmark_labels::parse_date(text)
             .ok_or_else(|| ServeError::bad_request("`at` is not a date in the form YYYY-MM-DD")),
     }
 }
