@@ -93,6 +93,20 @@ pub struct ProbeArgs {
     pub connect_scan: bool,
 }
 
+impl ProbeArgs {
+    /// The harness's probe settings from these flags.
+    pub fn settings(&self) -> iotmark_harness::ProbeSettings {
+        iotmark_harness::ProbeSettings {
+            timeout: self.timeout,
+            scenario_timeout: self.scenario_timeout,
+            rate: self.rate,
+            capture: self.capture.clone(),
+            resolve: self.resolve.clone(),
+            connect_scan: self.connect_scan,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Device profile (ICS + IXIT), JSON.

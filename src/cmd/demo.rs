@@ -8,10 +8,10 @@ use iotmark_labels::verify::{verify, LabelInput, LabelStatus, TrustStore};
 use iotmark_steps::catalogue::Scheme;
 
 use super::issue::issue_label;
-use super::run::{execute, RunPlan};
-use crate::cli::{DemoArgs, Format, IssueArgs, ProbeArgs};
+use crate::cli::{DemoArgs, Format, IssueArgs};
 use crate::output;
 use crate::Exit;
+use iotmark_harness::{execute, RunPlan};
 
 pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
     let product = super::simulate::product_arg(&args.product)?;
@@ -23,7 +23,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         )),
     };
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let profile_json = iotmark_adapters::sim_profile(product.name())
+    let profile_json = iotmark_sim::sim_profile(product.name())
         .with_context(|| format!("no built-in profile for {}", product.name()))?;
     let profile_path = out.join(format!("{}.json", product.name()));
     std::fs::write(&profile_path, profile_json)?;
@@ -31,7 +31,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
 
     println!("1. Run: UK PSTI suite on sim:{}", product.name());
     let run_dir = out.join("run");
-    let probe = ProbeArgs {
+    let probe = iotmark_harness::ProbeSettings {
         timeout: 5.0,
         scenario_timeout: 120,
         rate: None,
@@ -49,7 +49,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         previous: None,
         features: None,
         unit: 0,
-        progress: true,
+        on_scenario: Some(&super::run::print_scenario),
     })
     .await?;
     print!("{}", output::verdict_table(&run.report));

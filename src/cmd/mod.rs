@@ -55,8 +55,5 @@ pub fn scheme_arg(name: &str) -> anyhow::Result<iotmark_steps::catalogue::Scheme
 pub fn catalogue_arg(
     dir: Option<&std::path::Path>,
 ) -> anyhow::Result<iotmark_steps::catalogue::Catalogue> {
-    Ok(match dir {
-        Some(d) => iotmark_steps::catalogue::Catalogue::from_dir(d)?,
-        None => iotmark_steps::catalogue::Catalogue::embedded()?,
-    })
+    iotmark_harness::pipeline::catalogue(dir)
 }

@@ -1,6 +1,6 @@
 //! `iotmark simulate`: one simulated product on loopback until Ctrl-C.
 
-use iotmark_adapters::sim::{self, SimConfig, SimProduct};
+use iotmark_sim::{self as sim, SimConfig, SimProduct};
 
 use crate::cli::SimulateArgs;
 use crate::output;

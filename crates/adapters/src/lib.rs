@@ -13,7 +13,3 @@ pub mod probe;
 pub mod probed;
 pub mod profile;
 pub mod secret;
-pub mod sim;
-pub mod spec;
-
-pub use spec::{open_device, sim_profile};

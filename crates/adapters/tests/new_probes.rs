@@ -17,12 +17,18 @@ use iotmark_adapters::probe::mqtt::MqttReport;
 use iotmark_adapters::probe::tls::{CipherSuite, TlsVersion, WeakSuiteSet};
 use iotmark_adapters::probe::ProbeConfig;
 use iotmark_adapters::profile::{LoginMethod, Profile};
-use iotmark_adapters::{open_device, sim_profile};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+fn example_profile_json(product: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/profiles")
+        .join(format!("{product}.json"));
+    std::fs::read_to_string(path).unwrap()
+}
+
 fn profile(product: &str) -> Profile {
-    Profile::from_bytes(sim_profile(product).unwrap().as_bytes(), Path::new(product)).unwrap()
+    Profile::from_bytes(example_profile_json(product).as_bytes(), Path::new(product)).unwrap()
 }
 
 fn quick() -> ProbeConfig {
@@ -185,42 +191,6 @@ async fn narrow_scan_reports_exactly_the_listeners() {
     assert!(open.contains(&a1.port()));
     assert!(!open.contains(&a2.port()));
     drop(l1);
-}
-
-#[tokio::test]
-async fn sim_scan_reports_device_ports() {
-    let device = open_device("sim:mirai-dvr", &profile("mirai-dvr"), quick(), 0)
-        .await
-        .unwrap();
-    let (_dir, log) = evidence();
-    let open = device
-        .scan_tcp(&log.scope("scan"), 1..=65535)
-        .await
-        .unwrap();
-    assert_eq!(open, vec![23, 443]);
-    let open = device.scan_tcp(&log.scope("scan"), 1..=100).await.unwrap();
-    assert_eq!(open, vec![23]);
-}
-
-// ---------------------------------------------------------------- TLS prober
-
-#[tokio::test]
-async fn rustls_device_accepts_only_tls12_and_no_weak_suites() {
-    let device = open_device("sim:good-camera", &profile("good-camera"), quick(), 0)
-        .await
-        .unwrap();
-    let (dir, log) = evidence();
-    let report = device.probe_tls(&log.scope("tls"), 443).await.unwrap();
-    assert_eq!(
-        report.accepted_versions(),
-        vec![TlsVersion::TLS12],
-        "{report:?}"
-    );
-    assert!(!report.accepts_deprecated_versions());
-    assert!(report.accepted_weak_sets().is_empty(), "{report:?}");
-    assert!(report.certificate_sha256.is_some());
-    assert!(report.versions[0].answer.starts_with("alert"), "{report:?}");
-    assert_eq!(records(&dir).len(), 3 + WeakSuiteSet::ALL.len());
 }
 
 /// Which suites the legacy server picks from, in its order of preference.
@@ -568,7 +538,7 @@ async fn ssh_password_accepted_rejected_and_not_ssh() {
 #[tokio::test]
 async fn ssh_password_login_parses_in_a_profile() {
     let mut json: serde_json::Value =
-        serde_json::from_str(sim_profile("good-camera").unwrap()).unwrap();
+        serde_json::from_str(&example_profile_json("good-camera")).unwrap();
     json["ixit"]["interfaces"]
         .as_array_mut()
         .unwrap()

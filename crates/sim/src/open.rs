@@ -1,16 +1,17 @@
-//! Opening a device from the spec given on the command line: `sim:<product>`
-//! starts a simulated product on loopback, `net:<host>` reaches a real unit.
-//! Both end up as the same [`ProbedDevice`]: the harness talks to a simulated
-//! product with exactly the protocol clients it uses for real ones.
+//! A simulated product opened as a [`Device`]: started on loopback and
+//! wrapped in the same [`ProbedDevice`] a real unit gets, so the harness
+//! talks to a simulation with exactly the protocol clients it uses for real
+//! ones. Also the built-in profile of each product.
 
 use std::sync::Arc;
 
-use crate::adapter::{open_net, AdapterError};
-use crate::device::{AddressBook, Device, PhysicalActions};
-use crate::probe::ProbeConfig;
-use crate::probed::ProbedDevice;
-use crate::profile::Profile;
-use crate::sim::{self, SimConfig, SimProduct};
+use iotmark_adapters::adapter::AdapterError;
+use iotmark_adapters::device::{AddressBook, Device, PhysicalActions};
+use iotmark_adapters::probe::ProbeConfig;
+use iotmark_adapters::probed::ProbedDevice;
+use iotmark_adapters::profile::Profile;
+
+use crate::{SimConfig, SimProduct};
 
 /// The example profile of each simulated product, built in so `demo` and
 /// tests need no source tree.
@@ -121,49 +122,41 @@ pub fn sim_profile(product: &str) -> Option<&'static str> {
         .map(|(_, json)| *json)
 }
 
-/// Open `sim:<product>` or `net:<host>`. `unit` picks which declared unit a
-/// simulated product plays.
-pub async fn open_device(
+/// Start simulated product `name` (the part after `sim:` in `spec`) as unit
+/// `unit` of its catalogue entry, and open it as a device.
+pub async fn open(
     spec: &str,
+    name: &str,
     profile: &Profile,
     config: ProbeConfig,
     unit: usize,
 ) -> Result<Arc<dyn Device>, AdapterError> {
-    if let Some(name) = spec.strip_prefix("sim:") {
-        let product = SimProduct::from_name(name).ok_or_else(|| {
-            let known: Vec<&str> = SimProduct::all().iter().map(|p| p.name()).collect();
-            AdapterError::InvalidSpec {
-                spec: spec.to_string(),
-                detail: format!("no simulated product {name:?}; known: {}", known.join(", ")),
-            }
-        })?;
-        let running = sim::start(
-            product,
-            SimConfig {
-                unit,
-                ..SimConfig::default()
-            },
-        )
-        .await
-        .map_err(|e| AdapterError::InvalidSpec {
+    let product = SimProduct::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = SimProduct::all().iter().map(|p| p.name()).collect();
+        AdapterError::InvalidSpec {
             spec: spec.to_string(),
-            detail: format!("cannot start the simulation: {e}"),
-        })?;
-        let running = Arc::new(running);
-        let book: Arc<dyn AddressBook> = running.clone();
-        let actions: Arc<dyn PhysicalActions> = running;
-        // The simulation's reset and power cycle change its state without
-        // restarting its servers, so its connections survive them.
-        let device = ProbedDevice::open(spec.to_string(), profile, book, actions, config)
-            .await?
-            .connections_survive_physical_actions();
-        return Ok(Arc::new(device));
-    }
-    if spec.starts_with("net:") {
-        return Ok(Arc::new(open_net(spec, profile, config).await?));
-    }
-    Err(AdapterError::InvalidSpec {
+            detail: format!("no simulated product {name:?}; known: {}", known.join(", ")),
+        }
+    })?;
+    let running = crate::start(
+        product,
+        SimConfig {
+            unit,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .map_err(|e| AdapterError::InvalidSpec {
         spec: spec.to_string(),
-        detail: "a device is sim:<product> or net:<host>".into(),
-    })
+        detail: format!("cannot start the simulation: {e}"),
+    })?;
+    let running = Arc::new(running);
+    let book: Arc<dyn AddressBook> = running.clone();
+    let actions: Arc<dyn PhysicalActions> = running;
+    // The simulation's reset and power cycle change its state without
+    // restarting its servers, so its connections survive them.
+    let device = ProbedDevice::open(spec.to_string(), profile, book, actions, config)
+        .await?
+        .connections_survive_physical_actions();
+    Ok(Arc::new(device))
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use iotmark_adapters::device::{AddressBook, PhysicalActions};
 use iotmark_adapters::profile::{GenerationInput, LoginMethod, Profile, Protocol};
-use iotmark_adapters::sim::{self, RunningSim, SimConfig, SimError, SimProduct, LOCKOUT_THRESHOLD};
+use iotmark_sim::{self as sim, RunningSim, SimConfig, SimError, SimProduct, LOCKOUT_THRESHOLD};
 use reqwest::header;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

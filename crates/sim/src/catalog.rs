@@ -1148,7 +1148,7 @@ mod tests {
                     s.name
                 );
             }
-            assert!(crate::profile::parse_date(s.support_end).is_some());
+            assert!(iotmark_adapters::profile::parse_date(s.support_end).is_some());
         }
     }
 }

@@ -11,8 +11,8 @@
 //! flapping) break the harness's assumptions instead (see `hostile.rs`).
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), iotmark_adapters::sim::SimError> {
-//! use iotmark_adapters::sim::{start, SimConfig, SimProduct};
+//! # async fn demo() -> Result<(), iotmark_sim::SimError> {
+//! use iotmark_sim::{start, SimConfig, SimProduct};
 //! let sim = start(SimProduct::GoodCamera, SimConfig::default()).await?;
 //! println!("{}", sim.endpoints_json());
 //! sim.shutdown().await;
@@ -23,6 +23,7 @@ pub mod catalog;
 mod device_api;
 mod hostile;
 mod http_admin;
+mod open;
 mod page;
 mod serve;
 mod state;
@@ -42,11 +43,12 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::device::{AddressBook, PhysicalActions};
-use crate::profile::Protocol;
+use iotmark_adapters::device::{AddressBook, PhysicalActions};
+use iotmark_adapters::profile::Protocol;
 
 pub use catalog::{ProductSpec, UnitSpec};
 pub use hostile::Hostile;
+pub use open::{open, sim_profile};
 pub use state::{LOCKOUT_DURATION, LOCKOUT_THRESHOLD};
 
 use catalog::{AdminTransport, ResetPassword, TelnetConsole};
@@ -283,11 +285,12 @@ pub async fn start(product: SimProduct, config: SimConfig) -> Result<RunningSim,
         unit: config.unit,
         units: spec.units.len(),
     })?;
-    let support_end =
-        crate::profile::parse_date(spec.support_end).ok_or_else(|| SimError::Catalog {
+    let support_end = iotmark_adapters::profile::parse_date(spec.support_end).ok_or_else(|| {
+        SimError::Catalog {
             product: spec.name,
             detail: format!("support end {:?} is not a date", spec.support_end),
-        })?;
+        }
+    })?;
     let factory_password = match spec.reset_password {
         ResetPassword::Label => unit.label_password,
         ResetPassword::Universal(p) => p,
