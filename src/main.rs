@@ -9,7 +9,7 @@ mod cli;
 mod cmd;
 mod output;
 
-/// What a command concluded, as an exit status (DESIGN.md's contract).
+/// What a command concluded, as an exit status (the contract in README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Conformant, valid, or simply done.

@@ -1,4 +1,5 @@
-//! Command-line arguments (the contract scripts depend on: see DESIGN.md).
+//! Command-line arguments: every clap type (the contract scripts depend on;
+//! the exit codes are in README.md).
 
 use std::path::PathBuf;
 
