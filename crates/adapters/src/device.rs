@@ -129,6 +129,27 @@ pub trait Device: Send + Sync + fmt::Debug {
         credential: &Credential,
     ) -> Result<LoginOutcome, ProbeError>;
 
+    /// Try one credential and return the answer as read, with its shape
+    /// where the protocol's answers vary by device, for a judge calibrated
+    /// on the device ([`crate::calibration::Calibration`]). An answer the
+    /// probe's fixed rules cannot read is `Ok` with `read: Err(why)`; a
+    /// probe that got no answer at all is `Err`.
+    async fn login_answer(
+        &self,
+        ev: &Evidence,
+        target: &LoginTarget,
+        credential: &Credential,
+    ) -> Result<crate::calibration::LoginAnswer, ProbeError> {
+        match self.try_login(ev, target, credential).await {
+            Ok(outcome) => Ok(crate::calibration::LoginAnswer::read_as(outcome)),
+            Err(ProbeError::Protocol { target, detail }) => Ok(crate::calibration::LoginAnswer {
+                read: Err(format!("{target}: unexpected answer: {detail}")),
+                shape: None,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Fetch a web page (the manufacturer's website, the device's own pages)
     /// without credentials, following redirects.
     async fn fetch(&self, ev: &Evidence, url: &str) -> Result<WebPage, ProbeError>;

@@ -4,6 +4,7 @@
 //! nothing of Gherkin: they connect, probe, and record evidence.
 
 pub mod adapter;
+pub mod calibration;
 pub mod device;
 pub mod endpoints;
 pub mod evidence;

@@ -18,12 +18,15 @@ use std::time::Instant;
 use tower::ServiceExt;
 
 use crate::adapter::AdapterError;
+use crate::calibration::LoginAnswer;
 use crate::device::{
     AddressBook, Credential, Device, LoginOutcome, LoginTarget, MqttReport, PhysicalActions,
     ProbeError, TlsReport, WebPage,
 };
 use crate::evidence::{Evidence, ProbeRecord};
-use crate::probe::http::{host_header, DeviceConnections, FormValue, HttpRequest, LoginCheck, Url};
+use crate::probe::http::{
+    form_shape, host_header, judge_form, DeviceConnections, FormValue, HttpRequest, LoginCheck, Url,
+};
 use crate::probe::layers::Recorded;
 use crate::probe::mqtt::MqttRequest;
 use crate::probe::scan::PortScanRequest;
@@ -267,6 +270,41 @@ impl ProbedDevice {
         })
     }
 
+    /// The form login request for `credential` on a form target (not judged).
+    fn form_request(
+        target: &LoginTarget,
+        credential: &Credential,
+    ) -> Result<HttpRequest, ProbeError> {
+        let LoginMethod::HttpForm {
+            path,
+            username_field,
+            password_field,
+        } = &target.method
+        else {
+            return Err(ProbeError::Other {
+                target: target.to_string(),
+                detail: "not a form login".into(),
+            });
+        };
+        let fields = vec![
+            (
+                username_field.clone(),
+                FormValue::Text(credential.username.clone()),
+            ),
+            (
+                password_field.clone(),
+                FormValue::Secret(credential.password.clone()),
+            ),
+        ];
+        let mut request = HttpRequest::post_form(Self::target_url(target, path)?, fields)
+            .with_kind("http-form-login")
+            .with_host(host_header(&target.host, target.addr.port(), target.tls));
+        if target.tls {
+            request = request.accept_any_device_certificate();
+        }
+        Ok(request)
+    }
+
     /// The address that answers for device port `port`, or a connect error
     /// naming it.
     fn port_addr(&self, port: u16, what: &str) -> Result<std::net::SocketAddr, ProbeError> {
@@ -358,29 +396,13 @@ impl Device for ProbedDevice {
             }
             LoginMethod::HttpForm {
                 path,
-                username_field,
                 password_field,
+                ..
             } => {
-                let fields = vec![
-                    (
-                        username_field.clone(),
-                        FormValue::Text(credential.username.clone()),
-                    ),
-                    (
-                        password_field.clone(),
-                        FormValue::Secret(credential.password.clone()),
-                    ),
-                ];
-                let mut request = HttpRequest::post_form(Self::target_url(target, path)?, fields)
-                    .with_kind("http-form-login")
-                    .with_host(host_header(&target.host, target.addr.port(), target.tls))
-                    .judged_as(LoginCheck::Form {
-                        login_path: path.clone(),
-                        password_field: password_field.clone(),
-                    });
-                if target.tls {
-                    request = request.accept_any_device_certificate();
-                }
+                let request = Self::form_request(target, credential)?.judged_as(LoginCheck::Form {
+                    login_path: path.clone(),
+                    password_field: password_field.clone(),
+                });
                 let answer = self.http_call(ev, request).await?;
                 answer.login.ok_or_else(missing_verdict)
             }
@@ -393,6 +415,38 @@ impl Device for ProbedDevice {
                 let reply = self.ssh.clone().oneshot(Recorded::new(ev, request)).await?;
                 Ok(reply.outcome)
             }
+        }
+    }
+
+    async fn login_answer(
+        &self,
+        ev: &Evidence,
+        target: &LoginTarget,
+        credential: &Credential,
+    ) -> Result<LoginAnswer, ProbeError> {
+        if let LoginMethod::HttpForm {
+            path,
+            password_field,
+            ..
+        } = &target.method
+        {
+            // Read by the fixed rules and shaped for the calibrated judge.
+            let request = Self::form_request(target, credential)?;
+            let answer = self.http_call(ev, request).await?;
+            let read = judge_form(&answer, path, password_field, &target.to_string())
+                .map_err(|e| e.to_string());
+            return Ok(LoginAnswer {
+                read,
+                shape: Some(form_shape(&answer, password_field)),
+            });
+        }
+        match self.try_login(ev, target, credential).await {
+            Ok(outcome) => Ok(LoginAnswer::read_as(outcome)),
+            Err(e @ ProbeError::Protocol { .. }) => Ok(LoginAnswer {
+                read: Err(e.to_string()),
+                shape: None,
+            }),
+            Err(e) => Err(e),
         }
     }
 

@@ -66,9 +66,47 @@ pub struct SweepOutcome {
     pub attempts: usize,
     /// (interface description, username, masked password, dictionary source and row)
     pub accepted: Vec<String>,
-    /// Interfaces that could not be swept, with why.
+    /// Interfaces that could not be swept, or not completely, with why.
     pub unfinished: Vec<String>,
     pub power_cycles: usize,
+    /// What happened on each interface swept.
+    pub interfaces: Vec<InterfaceSweep>,
+    /// The dictionary used: its name and size.
+    pub dictionary: String,
+}
+
+/// One interface's part in a sweep, for the coverage table in the reason.
+#[derive(Debug, Clone, Default)]
+pub struct InterfaceSweep {
+    pub interface: String,
+    /// The login kind (`telnet`, `http-basic`…).
+    pub kind: String,
+    /// Dictionary entries this interface was given.
+    pub entries: usize,
+    pub attempts: usize,
+    /// The judge's references, or why it could not be calibrated.
+    pub calibration: String,
+    /// Both references were taken (declared credential accepted, a wrong
+    /// password refused, told apart).
+    pub calibrated: bool,
+    pub accepted: usize,
+    pub unjudged: usize,
+}
+
+impl std::fmt::Display for InterfaceSweep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {} of {} entries tried, {} accepted, {} not judged; calibration: {}",
+            self.interface,
+            self.kind,
+            self.attempts,
+            self.entries,
+            self.accepted,
+            self.unjudged,
+            self.calibration
+        )
+    }
 }
 
 /// Per-scenario state.

@@ -26,6 +26,7 @@ mod network;
 mod passwords;
 mod publications;
 mod support;
+mod sweep;
 mod updates;
 mod web;
 

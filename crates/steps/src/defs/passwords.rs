@@ -1,9 +1,9 @@
 //! Passwords: dictionary sweeps over the login interfaces, and the analysis of
 //! the declared units' pre-installed passwords.
 
-use iotmark_adapters::device::{Credential, LoginOutcome, LoginTarget};
 use iotmark_adapters::secret::Secret;
 
+use super::sweep::{self, PowerCycles};
 use super::{step, StepDef};
 use crate::analysis::passwords::{self as pw, UnitPassword};
 use crate::world::{StepError, StepResult, SweepOutcome, World};
@@ -50,9 +50,6 @@ pub fn defs() -> Vec<StepDef> {
     ]
 }
 
-/// After this many probe errors in a row on one interface, give up on it.
-const MAX_CONSECUTIVE_ERRORS: usize = 3;
-
 async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
     w.targets = w.ctx.device.login_targets();
     if w.targets.is_empty() {
@@ -65,106 +62,39 @@ async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
-/// Power cycles made to clear lockouts, shared by concurrent attempts so one
-/// lockout costs one power cycle however many attempts saw it.
-#[derive(Debug, Default)]
-struct PowerCycles {
-    /// How many power cycles so far; an attempt that saw a lockout cycles the
-    /// unit only if nobody has done so since it started.
-    done: tokio::sync::Mutex<usize>,
-}
-
-/// Try one credential, power-cycling once if the device is locked out.
-async fn attempt(
-    w: &World,
-    target: &LoginTarget,
-    credential: &Credential,
-    cycles: &PowerCycles,
-) -> Result<LoginOutcome, String> {
-    let device = &w.ctx.device;
-    let seen = *cycles.done.lock().await;
-    let first = device
-        .try_login(&w.ev, target, credential)
-        .await
-        .map_err(|e| e.to_string())?;
-    let LoginOutcome::LockedOut { detail } = first else {
-        return Ok(first);
-    };
-    {
-        let mut done = cycles.done.lock().await;
-        if *done == seen {
-            device.power_cycle(&w.ev).await.map_err(|e| {
-                format!(
-                    "{target} locked us out ({detail}) and the unit could not be power-cycled: {e}"
-                )
-            })?;
-            *done += 1;
-        }
-    }
-    let second = device
-        .try_login(&w.ev, target, credential)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let LoginOutcome::LockedOut { detail } = second {
-        return Err(format!(
-            "{target} stays locked out even straight after a power cycle ({detail})"
-        ));
-    }
-    Ok(second)
-}
-
-/// Credentials tried at once on one interface. The device's probe stack still
-/// enforces its own concurrency and rate limits, so a real unit is never
-/// flooded; this only lets a sweep use what those limits allow.
-const PARALLEL_ATTEMPTS: usize = 8;
-
 async fn sweep(w: &mut World, _: Vec<String>) -> StepResult {
-    let mut out = SweepOutcome::default();
+    let mut out = SweepOutcome {
+        dictionary: format!("{} entries", w.ctx.dictionary.len()),
+        ..SweepOutcome::default()
+    };
     let dictionary = w.ctx.dictionary.clone();
     let targets = w.targets.clone();
     let cycles = PowerCycles::default();
     let world: &World = w;
     for target in &targets {
-        let mut consecutive_errors = 0;
-        // Batches, so a dead interface is abandoned after a few errors
-        // rather than after the whole dictionary.
-        'target: for batch in dictionary.chunks(PARALLEL_ATTEMPTS) {
-            let results = futures::future::join_all(
-                batch
-                    .iter()
-                    .map(|entry| attempt(world, target, &entry.credential, &cycles)),
-            )
-            .await;
-            for (entry, result) in batch.iter().zip(results) {
-                out.attempts += 1;
-                match result {
-                    Ok(LoginOutcome::Accepted) => {
-                        consecutive_errors = 0;
-                        out.accepted.push(format!(
-                            "{target} accepts {} / {} ({} dictionary, row {})",
-                            entry.credential.username,
-                            entry.credential.password.mask(),
-                            entry.source,
-                            entry.row
-                        ));
-                    }
-                    Ok(_) => consecutive_errors = 0,
-                    Err(e) => {
-                        consecutive_errors += 1;
-                        if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
-                            out.unfinished.push(format!(
-                                "{target}: gave up after {consecutive_errors} failed probes in a row, last: {e}"
-                            ));
-                            break 'target;
-                        }
-                    }
-                }
-            }
-        }
+        sweep::sweep_target(world, target, &dictionary, &cycles, &mut out).await;
     }
-    out.power_cycles = *cycles.done.lock().await;
+    out.power_cycles = cycles.count().await;
+    for row in &out.interfaces {
+        w.ev.note("sweep", &row.to_string());
+    }
     w.sweep = Some(out);
     Ok(())
+}
+
+/// The coverage table: each interface swept, its kind, attempts and the
+/// judge's calibration.
+fn coverage(out: &SweepOutcome) -> String {
+    let rows: Vec<String> = out.interfaces.iter().map(|r| r.to_string()).collect();
+    format!(
+        "dictionary: {}; {}",
+        out.dictionary,
+        if rows.is_empty() {
+            "no interface swept".to_string()
+        } else {
+            rows.join(" | ")
+        }
+    )
 }
 
 async fn none_accepted(w: &mut World, _: Vec<String>) -> StepResult {
@@ -173,22 +103,28 @@ async fn none_accepted(w: &mut World, _: Vec<String>) -> StepResult {
     };
     if !out.accepted.is_empty() {
         return Err(StepError::Fail(format!(
-            "a well-known default credential is accepted: {}",
-            out.accepted.join("; ")
+            "a well-known default credential is accepted: {} [{}]",
+            out.accepted.join("; "),
+            coverage(&out)
         )));
     }
     if !out.unfinished.is_empty() {
-        return Err(StepError::Inconclusive(out.unfinished.join("; ")));
+        return Err(StepError::Inconclusive(format!(
+            "{} [{}]",
+            out.unfinished.join("; "),
+            coverage(&out)
+        )));
     }
     w.note(format!(
-        "{} attempts over {} interface(s), none accepted{}",
+        "{} attempts over {} interface(s), none accepted{} [{}]",
         out.attempts,
-        w.targets.len(),
+        out.interfaces.len(),
         if out.power_cycles > 0 {
             format!(" ({} power cycles to clear lockouts)", out.power_cycles)
         } else {
             String::new()
-        }
+        },
+        coverage(&out)
     ));
     Ok(())
 }
@@ -249,19 +185,18 @@ async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
             "the unit under test, /units/{index}, is not declared"
         )));
     };
-    let Some(password) = unit.initial_password.clone() else {
+    if unit.initial_password.is_none() {
         return Err(StepError::Inconclusive(format!(
             "unit {} has no declared initial_password",
             unit.serial
         )));
-    };
+    }
     let serial = unit.serial.clone();
     let Some(mech) = profile.password_mechanisms().next() else {
         return Err(StepError::Inconclusive(
             "no password mechanism is declared".into(),
         ));
     };
-    let username = mech.username.clone().unwrap_or_default();
     let names = mech.interfaces.clone();
     let Some(target) = w
         .ctx
@@ -275,17 +210,30 @@ async fn unit_accepts_declared(w: &mut World, _: Vec<String>) -> StepResult {
             mech.id
         )));
     };
-    let credential = Credential { username, password };
-    match attempt(w, &target, &credential, &PowerCycles::default()).await {
-        Ok(LoginOutcome::Accepted) => {
-            w.note(format!("unit {serial} accepts its declared password on {target}"));
-            Ok(())
-        }
-        Ok(_) => Err(StepError::Fail(format!(
-            "unit {serial} rejects the password declared for it on {target}: the declaration does not describe this unit"
-        ))),
-        Err(e) => Err(StepError::Inconclusive(e)),
+    let calibration = sweep::calibrate(w, &target, &PowerCycles::default())
+        .await
+        .map_err(|why| {
+            StepError::Inconclusive(format!(
+                "the login judge of {target} could not be calibrated: {why}"
+            ))
+        })?;
+    if calibration.is_complete() {
+        w.note(format!(
+            "unit {serial} accepts its declared password on {target} ({})",
+            calibration.summary()
+        ));
+        return Ok(());
     }
+    if calibration.declared_refused() {
+        return Err(StepError::Fail(format!(
+            "unit {serial} rejects the password declared for it on {target}: the declaration does not describe this unit ({})",
+            calibration.summary()
+        )));
+    }
+    Err(StepError::Inconclusive(format!(
+        "whether unit {serial} accepts its declared password on {target} could not be told: {}",
+        calibration.summary()
+    )))
 }
 
 async fn distinct(w: &mut World, _: Vec<String>) -> StepResult {

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
 use super::{HttpRequest, HttpResponse, LoginCheck};
+use crate::calibration::AnswerShape;
 use crate::device::{LoginOutcome, ProbeError};
 use crate::evidence::excerpt;
 use crate::probe::layers::DescribeRequest;
@@ -179,6 +180,123 @@ pub fn form_present(body: &str, password_field: &str) -> bool {
         || body.contains("type=password")
 }
 
+/// The comparable features of a form login's answer, for a judge
+/// calibrated on the device: the status; a redirect's path and query
+/// parameter names; the names of the cookies set; for JSON, its top-level
+/// keys with the values that carry a verdict (booleans, small numbers,
+/// short words); for a page, whether it holds a password field and its
+/// title. Cookie values, tokens and free text stay out: they change from
+/// one answer to the next, and some are secrets.
+pub fn form_shape(response: &HttpResponse, password_field: &str) -> AnswerShape {
+    let mut shape = vec![("status".to_string(), response.status.to_string())];
+    if response.is_redirect() {
+        let location = response.header("location").unwrap_or("");
+        let base = url::Url::parse(&response.url).ok();
+        let target = match &base {
+            Some(base) => base.join(location).ok(),
+            None => url::Url::parse(location).ok(),
+        };
+        let shown = match target {
+            Some(t) => {
+                let mut keys: Vec<String> = t.query_pairs().map(|(k, _)| k.into_owned()).collect();
+                keys.sort();
+                keys.dedup();
+                if keys.is_empty() {
+                    t.path().to_string()
+                } else {
+                    format!("{}?{}", t.path(), keys.join("&"))
+                }
+            }
+            None => format!("unreadable {}", excerpt(location, 60)),
+        };
+        shape.push(("redirect".into(), shown));
+    }
+    let mut cookies: Vec<String> = response
+        .header_values("set-cookie")
+        .filter_map(|c| c.split(';').next())
+        .filter_map(|c| c.split_once('=').map(|(n, _)| n.trim().to_string()))
+        .collect();
+    cookies.sort();
+    cookies.dedup();
+    shape.push(("cookies".into(), cookies.join(" ")));
+    let body = response.body_text();
+    let trimmed = body.trim_start();
+    let json = response
+        .header("content-type")
+        .is_some_and(|t| t.contains("json"))
+        || trimmed.starts_with('{');
+    match serde_json::from_str::<serde_json::Value>(trimmed) {
+        Ok(value) if json => shape.push(("json".into(), json_shape(&value))),
+        _ => {
+            let present = form_present(&body, password_field);
+            shape.push((
+                "password-field".into(),
+                if present { "yes" } else { "no" }.into(),
+            ));
+            shape.push(("title".into(), page_title(&body)));
+        }
+    }
+    AnswerShape(shape)
+}
+
+/// Top-level keys of a JSON answer, with the values that carry a verdict.
+fn json_shape(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let Value::Object(map) = value else {
+        return match value {
+            Value::Array(_) => "array".into(),
+            other => format!("scalar {}", scalar_shape(other)),
+        };
+    };
+    let mut keys: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{k}:{}", scalar_shape(v)))
+        .collect();
+    keys.sort();
+    keys.join(" ")
+}
+
+fn scalar_shape(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        // Result codes are small; timestamps and ids are not.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.abs() < 1000 => i.to_string(),
+            _ => "number".into(),
+        },
+        // Short words ("ok", "error", "fail") carry the verdict; long or
+        // mixed strings are tokens and messages.
+        Value::String(s)
+            if s.len() <= 16
+                && s.chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-' || c == ' ') =>
+        {
+            format!("{:?}", s.to_ascii_lowercase())
+        }
+        Value::String(_) => "text".into(),
+        Value::Array(_) => "array".into(),
+        Value::Object(_) => "object".into(),
+    }
+}
+
+/// The page's `<title>`, lower case, trimmed (empty when there is none).
+fn page_title(body: &str) -> String {
+    let lower = body.to_ascii_lowercase();
+    let Some(start) = lower.find("<title") else {
+        return String::new();
+    };
+    let Some(open_end) = lower[start..].find('>') else {
+        return String::new();
+    };
+    let from = start + open_end + 1;
+    let Some(len) = lower[from..].find("</title") else {
+        return String::new();
+    };
+    excerpt(lower[from..from + len].trim(), 80)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +339,43 @@ mod tests {
             judge_basic(&answer(500, &[], "oops"), t),
             Err(ProbeError::Protocol { .. })
         ));
+    }
+
+    #[test]
+    fn form_shapes_tell_firmware_styles_apart() {
+        let shape = |r: &HttpResponse| form_shape(r, "password").to_string();
+        let back = answer(302, &[("location", "/login.html?error=1&user=root")], "");
+        assert_eq!(
+            shape(&back),
+            "status=302, redirect=/login.html?error&user, cookies="
+        );
+        let token = answer(
+            200,
+            &[("content-type", "application/json")],
+            r#"{"success":true,"token":"4f9a0c2e1b7d43aa9e01","code":0,"ts":1733140000}"#,
+        );
+        let refused = answer(
+            200,
+            &[("content-type", "application/json")],
+            r#"{"success":false,"error":"Invalid password for root","code":-1}"#,
+        );
+        assert_ne!(shape(&token), shape(&refused));
+        assert!(!shape(&token).contains("4f9a"), "tokens are left out");
+        let changed = answer(
+            200,
+            &[("set-cookie", "SID=abcd; Path=/")],
+            "<title>Change password</title><input type=password name=newpass>",
+        );
+        let login = answer(
+            200,
+            &[],
+            "<title>Login</title><input type=password name=password>",
+        );
+        assert_ne!(shape(&changed), shape(&login));
+        assert!(
+            !shape(&changed).contains("abcd"),
+            "cookie values are left out"
+        );
     }
 
     #[test]

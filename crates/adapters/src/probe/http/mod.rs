@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tower::Service;
 
 pub use body::{BodyLimit, BodyLimitLayer};
-pub use judge::{form_present, judge_basic, judge_form, LoginJudge, LoginJudgeLayer};
+pub use judge::{form_present, form_shape, judge_basic, judge_form, LoginJudge, LoginJudgeLayer};
 pub use reqwest::{Method, Url};
 
 use crate::device::{AddressBook, Credential, LoginOutcome, ProbeError};
