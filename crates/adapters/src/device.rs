@@ -51,8 +51,10 @@ impl fmt::Display for LoginTarget {
         let kind = match &self.method {
             LoginMethod::TelnetPrompt => "telnet login",
             LoginMethod::HttpBasic { .. } => "HTTP basic auth",
+            LoginMethod::HttpDigest { .. } => "HTTP digest auth",
             LoginMethod::HttpForm { .. } => "HTTP form login",
             LoginMethod::SshPassword => "SSH password login",
+            LoginMethod::MqttConnect => "MQTT login",
         };
         write!(f, "{kind} on {} ({})", self.interface, self.addr)
     }

@@ -24,17 +24,19 @@ use crate::device::{
     ProbeError, TlsReport, WebPage,
 };
 use crate::evidence::{Evidence, ProbeRecord};
+use crate::probe::http::digest::{authorization, challenges};
 use crate::probe::http::{
     form_shape, host_header, judge_form, DeviceConnections, FormValue, HttpRequest, LoginCheck, Url,
 };
 use crate::probe::layers::Recorded;
+use crate::probe::mqtt::login::MqttLoginRequest;
 use crate::probe::mqtt::MqttRequest;
 use crate::probe::scan::PortScanRequest;
 use crate::probe::ssh::SshLoginRequest;
 use crate::probe::telnet::TelnetLoginRequest;
 use crate::probe::{
-    tls, HttpProbe, MqttProbe, ProbeConfig, ProbeStack, ScanProbe, SshProbe, TelnetProbe,
-    TlsHelloProbe,
+    tls, HttpProbe, MqttLoginProbe, MqttProbe, ProbeConfig, ProbeStack, ScanProbe, SshProbe,
+    TelnetProbe, TlsHelloProbe,
 };
 use crate::profile::{LoginMethod, Profile, Protocol};
 
@@ -65,6 +67,7 @@ pub struct ProbedDevice {
     scan: ScanProbe,
     tls_hello: TlsHelloProbe,
     mqtt: MqttProbe,
+    mqtt_login: MqttLoginProbe,
 }
 
 impl ProbedDevice {
@@ -132,6 +135,7 @@ impl ProbedDevice {
             scan: stack.port_scan(),
             tls_hello: stack.tls_hello(),
             mqtt: stack.mqtt(),
+            mqtt_login: stack.mqtt_login(),
             name,
             book,
             actions,
@@ -270,6 +274,98 @@ impl ProbedDevice {
         })
     }
 
+    /// An HTTP authentication login on `path`: Basic first (unless
+    /// `digest_only`); where the server challenges with Digest and not
+    /// Basic, the Digest answer to its challenge. A Digest challenge is never
+    /// read as a refusal of the credential: only the answer to our Digest
+    /// response is.
+    async fn http_auth_login(
+        &self,
+        ev: &Evidence,
+        target: &LoginTarget,
+        path: &str,
+        credential: &Credential,
+        digest_only: bool,
+    ) -> Result<crate::probe::http::HttpResponse, ProbeError> {
+        let url = Self::target_url(target, path)?;
+        let host = host_header(&target.host, target.addr.port(), target.tls);
+        let request = |kind: &str| {
+            let r = HttpRequest::get(url.clone())
+                .with_kind(kind)
+                .with_host(host.clone())
+                .judged_as(LoginCheck::Basic);
+            if target.tls {
+                r.accept_any_device_certificate()
+            } else {
+                r
+            }
+        };
+        let first = if digest_only {
+            // Ask for the challenge without sending any credential.
+            let mut r = request("http-digest-challenge");
+            r.login = None;
+            self.http_call(ev, r).await?
+        } else {
+            self.http_call(
+                ev,
+                request("http-basic-login").with_basic(credential.clone()),
+            )
+            .await?
+        };
+        let offered = challenges(&first);
+        let Some(mut challenge) = offered.digest.clone() else {
+            if digest_only && first.status == 401 {
+                return Err(ProbeError::Protocol {
+                    target: target.to_string(),
+                    detail: format!(
+                        "declared as Digest, but the server challenges with {}",
+                        if offered.schemes.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            offered.schemes.join(", ")
+                        }
+                    ),
+                });
+            }
+            return Ok(first);
+        };
+        if first.status != 401 || (offered.basic && !digest_only) {
+            // Basic was offered and answered: that answer stands.
+            return Ok(first);
+        }
+        let uri = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        // One more round if the server calls the nonce stale.
+        for round in 0..2 {
+            let header =
+                authorization(&challenge, credential, &uri).map_err(|e| ProbeError::Protocol {
+                    target: target.to_string(),
+                    detail: e.to_string(),
+                })?;
+            let answer = self
+                .http_call(
+                    ev,
+                    request("http-digest-login").with_secret_header("authorization", header),
+                )
+                .await?;
+            let again = challenges(&answer).digest;
+            let stale = answer.status == 401
+                && again
+                    .as_deref()
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("stale=true"));
+            match again {
+                Some(next) if stale && round == 0 => challenge = next,
+                _ => return Ok(answer),
+            }
+        }
+        Err(ProbeError::Protocol {
+            target: target.to_string(),
+            detail: "the server called two fresh Digest nonces stale".into(),
+        })
+    }
+
     /// The form login request for `credential` on a form target (not judged).
     fn form_request(
         target: &LoginTarget,
@@ -383,16 +479,29 @@ impl Device for ProbedDevice {
                 Ok(reply.outcome)
             }
             LoginMethod::HttpBasic { path } => {
-                let mut request = HttpRequest::get(Self::target_url(target, path)?)
-                    .with_kind("http-basic-login")
-                    .with_host(host_header(&target.host, target.addr.port(), target.tls))
-                    .with_basic(credential.clone())
-                    .judged_as(LoginCheck::Basic);
-                if target.tls {
-                    request = request.accept_any_device_certificate();
-                }
-                let answer = self.http_call(ev, request).await?;
+                let answer = self
+                    .http_auth_login(ev, target, path, credential, false)
+                    .await?;
                 answer.login.ok_or_else(missing_verdict)
+            }
+            LoginMethod::HttpDigest { path } => {
+                let answer = self
+                    .http_auth_login(ev, target, path, credential, true)
+                    .await?;
+                answer.login.ok_or_else(missing_verdict)
+            }
+            LoginMethod::MqttConnect => {
+                let request = MqttLoginRequest {
+                    interface: target.interface.clone(),
+                    addr: target.addr,
+                    credential: credential.clone(),
+                };
+                let reply = self
+                    .mqtt_login
+                    .clone()
+                    .oneshot(Recorded::new(ev, request))
+                    .await?;
+                Ok(reply.outcome)
             }
             LoginMethod::HttpForm {
                 path,

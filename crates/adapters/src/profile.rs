@@ -856,17 +856,66 @@ pub enum Protocol {
     Ssh,
     Mqtt,
     Mqtts,
+    Ftp,
+    Ftps,
+    Rtsp,
+    Snmp,
     Tls,
     Other,
+}
+
+impl Protocol {
+    /// Does the protocol carry what it is given (a password, a community
+    /// string) unencrypted? `None` for `other`: the declaration does not say.
+    pub fn cleartext(self) -> Option<bool> {
+        match self {
+            Protocol::Telnet
+            | Protocol::Http
+            | Protocol::Mqtt
+            | Protocol::Ftp
+            | Protocol::Rtsp
+            | Protocol::Snmp => Some(true),
+            Protocol::Https | Protocol::Ssh | Protocol::Mqtts | Protocol::Ftps | Protocol::Tls => {
+                Some(false)
+            }
+            Protocol::Other => None,
+        }
+    }
+
+    /// The name the profile uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Telnet => "telnet",
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+            Protocol::Ssh => "ssh",
+            Protocol::Mqtt => "mqtt",
+            Protocol::Mqtts => "mqtts",
+            Protocol::Ftp => "ftp",
+            Protocol::Ftps => "ftps",
+            Protocol::Rtsp => "rtsp",
+            Protocol::Snmp => "snmp",
+            Protocol::Tls => "tls",
+            Protocol::Other => "other",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum LoginMethod {
     TelnetPrompt,
+    /// Basic credentials; answered with Digest where the server challenges
+    /// only with Digest (`http-basic`).
     HttpBasic {
         path: String,
     },
+    /// Digest only (`http-digest`).
+    HttpDigest {
+        path: String,
+    },
+    /// MQTT CONNECT with a user name and password (`mqtt-connect`).
+    MqttConnect,
     HttpForm {
         path: String,
         username_field: String,
@@ -874,6 +923,53 @@ pub enum LoginMethod {
     },
     /// SSH password authentication (`ssh-password`).
     SshPassword,
+}
+
+impl LoginMethod {
+    /// Every login kind, as the profile names it.
+    pub const KINDS: &'static [&'static str] = &[
+        "telnet-prompt",
+        "http-basic",
+        "http-digest",
+        "http-form",
+        "ssh-password",
+        "mqtt-connect",
+    ];
+
+    /// The login kinds that fit an interface of `protocol` (empty: none
+    /// iotmark can sweep).
+    pub fn kinds_for(protocol: Protocol) -> &'static [&'static str] {
+        match protocol {
+            Protocol::Telnet => &["telnet-prompt"],
+            Protocol::Http | Protocol::Https => &["http-basic", "http-digest", "http-form"],
+            Protocol::Ssh => &["ssh-password"],
+            Protocol::Mqtt => &["mqtt-connect"],
+            Protocol::Mqtts
+            | Protocol::Ftp
+            | Protocol::Ftps
+            | Protocol::Rtsp
+            | Protocol::Snmp
+            | Protocol::Tls
+            | Protocol::Other => &[],
+        }
+    }
+
+    /// Does this login kind fit an interface of `protocol`?
+    pub fn fits(&self, protocol: Protocol) -> bool {
+        Self::kinds_for(protocol).contains(&self.kind())
+    }
+
+    /// The kind as the profile names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LoginMethod::TelnetPrompt => "telnet-prompt",
+            LoginMethod::HttpBasic { .. } => "http-basic",
+            LoginMethod::HttpDigest { .. } => "http-digest",
+            LoginMethod::HttpForm { .. } => "http-form",
+            LoginMethod::SshPassword => "ssh-password",
+            LoginMethod::MqttConnect => "mqtt-connect",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -1114,17 +1210,23 @@ fn cross_check(raw: &RawProfile) -> Vec<ProfileIssue> {
                 format!("interface name {:?} is used twice", iface.name),
             );
         }
-        let login_fits = match (&iface.login, iface.protocol) {
-            (None, _) => true,
-            (Some(LoginMethod::TelnetPrompt), p) => p == Protocol::Telnet,
-            (Some(LoginMethod::SshPassword), p) => p == Protocol::Ssh,
-            (Some(_), p) => matches!(p, Protocol::Http | Protocol::Https),
-        };
-        if !login_fits {
-            push(
-                format!("/ixit/interfaces/{i}/login"),
-                format!("login kind does not fit protocol {:?}", iface.protocol),
-            );
+        if let Some(login) = &iface.login {
+            if !login.fits(iface.protocol) {
+                let fitting = LoginMethod::kinds_for(iface.protocol);
+                push(
+                    format!("/ixit/interfaces/{i}/login/kind"),
+                    format!(
+                        "login kind {:?} does not fit protocol {:?} ({})",
+                        login.kind(),
+                        iface.protocol,
+                        if fitting.is_empty() {
+                            "no login kind fits it".to_string()
+                        } else {
+                            format!("it takes {}", fitting.join(", "))
+                        }
+                    ),
+                );
+            }
         }
     }
     let mut ids = BTreeSet::new();

@@ -419,7 +419,13 @@ async fn every_declared_interface_is_served() {
                     assert!(body.contains(&format!("name=\"{username_field}\"")), "{p}");
                     assert!(body.contains(&format!("name=\"{password_field}\"")), "{p}");
                 }
-                Some(LoginMethod::TelnetPrompt | LoginMethod::SshPassword) | None => {}
+                Some(
+                    LoginMethod::TelnetPrompt
+                    | LoginMethod::SshPassword
+                    | LoginMethod::HttpDigest { .. }
+                    | LoginMethod::MqttConnect,
+                )
+                | None => {}
             }
         }
         for host in sim.website_hosts() {

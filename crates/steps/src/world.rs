@@ -116,6 +116,8 @@ pub struct World {
     /// Evidence handle scoped to this scenario.
     pub ev: Evidence,
     pub targets: Vec<LoginTarget>,
+    /// Enabled interfaces that authenticate but cannot be swept, with why.
+    pub unswept: Vec<String>,
     pub sweep: Option<SweepOutcome>,
     /// The last page fetched, and what it was.
     pub page: Option<(String, WebPage)>,
@@ -132,6 +134,7 @@ impl World {
             ctx,
             ev,
             targets: Vec::new(),
+            unswept: Vec::new(),
             sweep: None,
             page: None,
             dates: Vec::new(),

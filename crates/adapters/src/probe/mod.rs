@@ -72,6 +72,13 @@ pub type TlsHelloProbe = BoxCloneSyncService<Recorded<TlsHelloRequest>, TlsHello
 /// An anonymous MQTT connect and subscribe with all its layers.
 pub type MqttProbe = BoxCloneSyncService<Recorded<MqttRequest>, MqttReport, ProbeError>;
 
+/// An MQTT login (CONNECT with a user name and password) with all its layers.
+pub type MqttLoginProbe = BoxCloneSyncService<
+    Recorded<mqtt::login::MqttLoginRequest>,
+    mqtt::login::MqttLoginReply,
+    ProbeError,
+>;
+
 /// An SSH password login with all its layers.
 pub type SshProbe = BoxCloneSyncService<Recorded<SshLoginRequest>, SshLoginReply, ProbeError>;
 
@@ -196,6 +203,14 @@ impl ProbeStack {
     /// and a listening window shorter than the timeout.
     pub fn mqtt(&self) -> MqttProbe {
         self.layered(self.config.timeout, MqttProbeService::new(&self.config))
+    }
+
+    /// MQTT login: shared limits, evidence, timeout, CONNECT and CONNACK.
+    pub fn mqtt_login(&self) -> MqttLoginProbe {
+        self.layered(
+            self.config.timeout,
+            mqtt::login::MqttLogin::new(&self.config),
+        )
     }
 
     /// SSH password login: shared limits, evidence, timeout, the SSH client.

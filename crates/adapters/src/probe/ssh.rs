@@ -1,4 +1,5 @@
-//! The SSH password login probe, on russh (pure Rust, ring backend; no
+//! The SSH password login probe (password, or keyboard-interactive where
+//! the server takes passwords only that way), on russh (pure Rust, ring backend; no
 //! aws-lc, no cmake): key exchange, then one password authentication.
 //!
 //! Any host key is accepted (devices under test have their own) and its
@@ -12,8 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use russh::client::{self, AuthResult};
+use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::{HashAlg, PublicKey};
+use russh::MethodKind;
 use tokio::net::TcpStream;
 use tower::Service;
 
@@ -60,6 +62,9 @@ pub struct SshLoginReply {
     pub host_key: Option<String>,
     /// The methods the server offers after a failure.
     pub remaining_methods: Vec<String>,
+    /// The method that carried the password (`password`,
+    /// `keyboard-interactive`).
+    pub method: &'static str,
 }
 
 impl DescribeResponse for SshLoginReply {
@@ -73,7 +78,8 @@ impl DescribeResponse for SshLoginReply {
 
     fn describe(&self) -> String {
         let mut text = format!(
-            "host key {}",
+            "{} authentication; host key {}",
+            self.method,
             self.host_key.as_deref().unwrap_or("(not seen)")
         );
         if !self.remaining_methods.is_empty() {
@@ -84,6 +90,46 @@ impl DescribeResponse for SshLoginReply {
         }
         text
     }
+}
+
+/// Rounds of keyboard-interactive questions answered before giving up.
+const KBD_ROUNDS: usize = 4;
+
+/// Keyboard-interactive authentication: every question that hides its
+/// answer gets the password, every one that echoes it the user name.
+async fn keyboard_interactive(
+    session: &mut client::Handle<RecordHostKey>,
+    credential: &Credential,
+) -> Result<LoginOutcome, String> {
+    let mut answer = session
+        .authenticate_keyboard_interactive_start(credential.username.clone(), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    for _ in 0..KBD_ROUNDS {
+        match answer {
+            KeyboardInteractiveAuthResponse::Success => return Ok(LoginOutcome::Accepted),
+            KeyboardInteractiveAuthResponse::Failure { .. } => return Ok(LoginOutcome::Rejected),
+            KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+                let responses = prompts
+                    .iter()
+                    .map(|p| {
+                        if p.echo {
+                            credential.username.clone()
+                        } else {
+                            credential.password.expose().to_string()
+                        }
+                    })
+                    .collect();
+                answer = session
+                    .authenticate_keyboard_interactive_respond(responses)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Err(format!(
+        "the server kept asking questions after {KBD_ROUNDS} rounds"
+    ))
 }
 
 /// Accepts any host key and remembers its fingerprint.
@@ -180,14 +226,46 @@ async fn login(settings: SshLogin, request: SshLoginRequest) -> Result<SshLoginR
             outcome: LoginOutcome::Accepted,
             host_key: host_key(),
             remaining_methods: Vec::new(),
+            method: "password",
         },
         AuthResult::Failure {
             remaining_methods, ..
-        } => SshLoginReply {
-            outcome: LoginOutcome::Rejected,
-            host_key: host_key(),
-            remaining_methods: remaining_methods.iter().map(String::from).collect(),
-        },
+        } => {
+            let offered: Vec<MethodKind> = remaining_methods.iter().copied().collect();
+            let names: Vec<String> = remaining_methods.iter().map(String::from).collect();
+            if offered.contains(&MethodKind::Password) {
+                // Password authentication is offered and refused this one.
+                SshLoginReply {
+                    outcome: LoginOutcome::Rejected,
+                    host_key: host_key(),
+                    remaining_methods: names,
+                    method: "password",
+                }
+            } else if offered.contains(&MethodKind::KeyboardInteractive) {
+                // Only keyboard-interactive takes a password here (PAM).
+                let outcome = keyboard_interactive(&mut session, &request.credential)
+                    .await
+                    .map_err(|e| {
+                        protocol(format!(
+                            "keyboard-interactive authentication failed to complete: {e}"
+                        ))
+                    })?;
+                SshLoginReply {
+                    outcome,
+                    host_key: host_key(),
+                    remaining_methods: names,
+                    method: "keyboard-interactive",
+                }
+            } else {
+                let _ = session
+                    .disconnect(russh::Disconnect::ByApplication, "", "en")
+                    .await;
+                return Err(protocol(format!(
+                    "the server offers no password login (it offers {}): a password is neither accepted nor refused here",
+                    if names.is_empty() { "nothing".to_string() } else { names.join(", ") }
+                )));
+            }
+        }
     };
     let _ = session
         .disconnect(russh::Disconnect::ByApplication, "", "en")

@@ -44,11 +44,7 @@ async fn mechanisms(w: &mut World, _: Vec<String>) -> StepResult {
 
 /// Does a protocol encrypt what it carries? `None` when the IXIT cannot say.
 fn encrypts(p: Protocol) -> Option<bool> {
-    match p {
-        Protocol::Https | Protocol::Ssh | Protocol::Mqtts | Protocol::Tls => Some(true),
-        Protocol::Telnet | Protocol::Http | Protocol::Mqtt => Some(false),
-        Protocol::Other => None,
-    }
+    p.cleartext().map(|clear| !clear)
 }
 
 async fn encrypted_interfaces(w: &mut World, _: Vec<String>) -> StepResult {

@@ -185,98 +185,133 @@ async fn tls_current(w: &mut World, _: Vec<String>) -> StepResult {
     Ok(())
 }
 
-/// A login that sends its credential unencrypted, with why.
-fn cleartext(protocol: &Protocol, method: &LoginMethod) -> Option<&'static str> {
-    match (protocol, method) {
-        (_, LoginMethod::TelnetPrompt) => Some("telnet login"),
-        (Protocol::Https | Protocol::Tls, _) => None,
-        (_, LoginMethod::SshPassword) => None,
-        (_, LoginMethod::HttpBasic { .. }) => Some("HTTP basic auth on plain HTTP"),
-        (_, LoginMethod::HttpForm { .. }) => Some("HTTP form login on plain HTTP"),
+/// How a login kind is named in reasons.
+fn login_phrase(method: &LoginMethod) -> &'static str {
+    match method {
+        LoginMethod::TelnetPrompt => "telnet login",
+        LoginMethod::HttpBasic { .. } => "HTTP basic auth",
+        LoginMethod::HttpDigest { .. } => "HTTP digest auth",
+        LoginMethod::HttpForm { .. } => "HTTP form login",
+        LoginMethod::SshPassword => "SSH password login",
+        LoginMethod::MqttConnect => "MQTT login",
     }
 }
 
-fn target_cleartext(t: &LoginTarget) -> Option<&'static str> {
-    let protocol = if t.tls {
-        Protocol::Https
-    } else {
-        Protocol::Http
-    };
-    cleartext(&protocol, &t.method)
-}
-
-async fn no_cleartext_login(w: &mut World, _: Vec<String>) -> StepResult {
-    let mut plain: Vec<String> = Vec::new();
-    let mut names: BTreeSet<String> = BTreeSet::new();
-    for i in w.profile().ixit.interfaces.iter().filter(|i| i.enabled) {
-        let Some(method) = &i.login else { continue };
-        names.insert(i.name.clone());
-        if let Some(why) = cleartext(&i.protocol, method) {
-            plain.push(format!("{why} on {} (port {})", i.name, i.port));
-        }
-    }
-    // Logins the adapter found beyond the declaration (undeclared telnet).
-    for t in w.ctx.device.login_targets() {
-        if names.contains(&t.interface) {
-            continue;
-        }
-        names.insert(t.interface.clone());
-        if let Some(why) = target_cleartext(&t) {
-            plain.push(format!("{why} on {} ({})", t.interface, t.addr));
-        }
-    }
-    if !plain.is_empty() {
-        return Err(StepError::Fail(format!(
-            "credentials cross the network in the clear: {}",
-            plain.join("; ")
-        )));
-    }
-    if names.is_empty() {
-        return Err(StepError::Inconclusive(
-            "no login interface was declared or discovered, so none could be checked".into(),
-        ));
-    }
-    w.note(format!(
-        "every login ({}) is carried by TLS or SSH",
-        names.into_iter().collect::<Vec<_>>().join(", ")
-    ));
-    Ok(())
-}
-
-/// Protocols that carry what they are given unencrypted.
-fn plaintext_protocol(protocol: &Protocol) -> bool {
-    matches!(protocol, Protocol::Telnet | Protocol::Http | Protocol::Mqtt)
-}
-
-async fn guarded_interfaces_encrypted(w: &mut World, _: Vec<String>) -> StepResult {
-    let profile = w.profile();
-    let mut plain = Vec::new();
-    let mut unknown = Vec::new();
-    let mut checked = 0;
-    for m in profile.ixit.auth_mechanisms.iter() {
-        for name in m.interfaces.iter() {
-            let Some(i) = profile
-                .ixit
-                .interfaces
-                .iter()
-                .find(|i| &i.name == name && i.enabled)
-            else {
-                continue;
-            };
-            checked += 1;
-            if plaintext_protocol(&i.protocol) {
-                plain.push(format!(
-                    "{} is offered on {} ({:?}, port {}), which does not encrypt",
-                    m.id, i.name, i.protocol, i.port
-                ));
-            } else if i.protocol == Protocol::Other {
-                unknown.push(format!("{} on {} (port {})", m.id, i.name, i.port));
+/// The protocol a login target speaks, where the declaration does not say
+/// (a login found beyond it).
+fn target_protocol(t: &LoginTarget) -> Protocol {
+    match &t.method {
+        LoginMethod::TelnetPrompt => Protocol::Telnet,
+        LoginMethod::SshPassword => Protocol::Ssh,
+        LoginMethod::MqttConnect => Protocol::Mqtt,
+        LoginMethod::HttpBasic { .. }
+        | LoginMethod::HttpDigest { .. }
+        | LoginMethod::HttpForm { .. } => {
+            if t.tls {
+                Protocol::Https
+            } else {
+                Protocol::Http
             }
         }
     }
+}
+
+/// Something that carries a credential over the network: a login (declared
+/// or found), or an interface an authentication mechanism guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Carrier {
+    /// The interface's name.
+    interface: String,
+    /// How it is named in a reason when it carries credentials in the clear.
+    label: String,
+    protocol: Protocol,
+}
+
+/// Every credential-carrying interface of the product: each enabled
+/// interface with a login or guarded by a mechanism, and each login found
+/// beyond the declaration. One list, judged by one rule
+/// ([`Protocol::cleartext`]), for 5.1-3-2 and 5.5-1-2 alike.
+fn carriers(w: &World) -> Vec<Carrier> {
+    let p = w.profile();
+    let mut out = Vec::new();
+    for i in p.ixit.interfaces.iter().filter(|i| i.enabled) {
+        if let Some(method) = &i.login {
+            let plain_http = matches!(i.protocol, Protocol::Http)
+                && matches!(
+                    method,
+                    LoginMethod::HttpBasic { .. }
+                        | LoginMethod::HttpDigest { .. }
+                        | LoginMethod::HttpForm { .. }
+                );
+            out.push(Carrier {
+                interface: i.name.clone(),
+                label: format!(
+                    "{}{} on {} (port {})",
+                    login_phrase(method),
+                    if plain_http { " on plain HTTP" } else { "" },
+                    i.name,
+                    i.port
+                ),
+                protocol: i.protocol,
+            });
+        }
+        for m in p
+            .ixit
+            .auth_mechanisms
+            .iter()
+            .filter(|m| m.interfaces.iter().any(|n| n == &i.name))
+        {
+            out.push(Carrier {
+                interface: i.name.clone(),
+                label: format!(
+                    "{} is offered on {} ({:?}, port {}), which does not encrypt",
+                    m.id, i.name, i.protocol, i.port
+                ),
+                protocol: i.protocol,
+            });
+        }
+    }
+    let declared: BTreeSet<String> = p.ixit.interfaces.iter().map(|i| i.name.clone()).collect();
+    for t in w.ctx.device.login_targets() {
+        if declared.contains(&t.interface) {
+            continue;
+        }
+        out.push(Carrier {
+            interface: t.interface.clone(),
+            label: format!(
+                "{} on {} ({})",
+                login_phrase(&t.method),
+                t.interface,
+                t.addr
+            ),
+            protocol: target_protocol(&t),
+        });
+    }
+    out
+}
+
+/// The one cleartext rule: FAIL when any carrier's protocol sends what it
+/// carries unencrypted, INCONCLUSIVE when a protocol is `other`, else the
+/// carriers checked (interface names).
+fn cleartext_rule(w: &World) -> Result<Vec<String>, StepError> {
+    let all = carriers(w);
+    let mut plain = Vec::new();
+    let mut unknown = Vec::new();
+    let mut names = BTreeSet::new();
+    for c in &all {
+        names.insert(c.interface.clone());
+        match c.protocol.cleartext() {
+            Some(true) => plain.push(c.label.clone()),
+            Some(false) => {}
+            None => unknown.push(format!("{} (protocol other)", c.interface)),
+        }
+    }
+    plain.dedup();
+    unknown.sort();
+    unknown.dedup();
     if !plain.is_empty() {
         return Err(StepError::Fail(format!(
-            "authentication values cross the network in the clear: {}",
+            "credentials cross the network in the clear: {}",
             plain.join("; ")
         )));
     }
@@ -286,8 +321,28 @@ async fn guarded_interfaces_encrypted(w: &mut World, _: Vec<String>) -> StepResu
             unknown.join(", ")
         )));
     }
+    Ok(names.into_iter().collect())
+}
+
+async fn no_cleartext_login(w: &mut World, _: Vec<String>) -> StepResult {
+    let names = cleartext_rule(w)?;
+    if names.is_empty() {
+        return Err(StepError::Inconclusive(
+            "no login interface was declared or discovered, so none could be checked".into(),
+        ));
+    }
     w.note(format!(
-        "{checked} guarded interface(s), all on encrypting protocols"
+        "every credential-carrying interface ({}) is carried by TLS or SSH",
+        names.join(", ")
+    ));
+    Ok(())
+}
+
+async fn guarded_interfaces_encrypted(w: &mut World, _: Vec<String>) -> StepResult {
+    let names = cleartext_rule(w)?;
+    w.note(format!(
+        "{} credential-carrying interface(s), all on encrypting protocols",
+        names.len()
     ));
     Ok(())
 }
@@ -440,11 +495,26 @@ mod tests {
     }
 
     #[test]
-    fn only_encrypted_logins_pass() {
-        let basic = LoginMethod::HttpBasic { path: "/".into() };
-        assert_eq!(cleartext(&Protocol::Https, &basic), None);
-        assert!(cleartext(&Protocol::Http, &basic).is_some());
-        assert!(cleartext(&Protocol::Https, &LoginMethod::TelnetPrompt).is_some());
-        assert_eq!(cleartext(&Protocol::Ssh, &LoginMethod::SshPassword), None);
+    fn one_rule_for_every_protocol() {
+        for p in [
+            Protocol::Telnet,
+            Protocol::Http,
+            Protocol::Mqtt,
+            Protocol::Ftp,
+            Protocol::Rtsp,
+            Protocol::Snmp,
+        ] {
+            assert_eq!(p.cleartext(), Some(true), "{p:?}");
+        }
+        for p in [
+            Protocol::Https,
+            Protocol::Ssh,
+            Protocol::Mqtts,
+            Protocol::Ftps,
+            Protocol::Tls,
+        ] {
+            assert_eq!(p.cleartext(), Some(false), "{p:?}");
+        }
+        assert_eq!(Protocol::Other.cleartext(), None);
     }
 }

@@ -1,6 +1,9 @@
 //! Passwords: dictionary sweeps over the login interfaces, and the analysis of
 //! the declared units' pre-installed passwords.
 
+use std::collections::BTreeSet;
+
+use iotmark_adapters::profile::{AuthFactor, LoginMethod};
 use iotmark_adapters::secret::Secret;
 
 use super::sweep::{self, PowerCycles};
@@ -50,12 +53,55 @@ pub fn defs() -> Vec<StepDef> {
     ]
 }
 
+/// Enabled interfaces that authenticate (a declared login, or guarded by a
+/// password or PIN mechanism) but have no login target to sweep, with why.
+fn unswept(w: &World) -> Vec<String> {
+    let p = w.profile();
+    let swept: BTreeSet<&str> = w.targets.iter().map(|t| t.interface.as_str()).collect();
+    let mut out = Vec::new();
+    for i in p.ixit.interfaces.iter().filter(|i| i.enabled) {
+        if swept.contains(i.name.as_str()) {
+            continue;
+        }
+        let guard = p.ixit.auth_mechanisms.iter().find(|m| {
+            matches!(m.factor, AuthFactor::Password | AuthFactor::Pin)
+                && m.interfaces.iter().any(|n| n == &i.name)
+        });
+        let protocol = serde_json::to_value(i.protocol)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        match (&i.login, guard) {
+            (Some(_), _) => out.push(format!(
+                "{} ({protocol}, port {}) declares a login, but the device has no address for it",
+                i.name, i.port
+            )),
+            (None, Some(m)) => out.push(format!(
+                "{} ({protocol}, port {}) is guarded by {} but declares no login iotmark can sweep (protocol {protocol} has no login kind{})",
+                i.name,
+                i.port,
+                m.id,
+                match LoginMethod::kinds_for(i.protocol) {
+                    [] => String::new(),
+                    kinds => format!("; declare /ixit/interfaces/.../login as one of {}", kinds.join(", ")),
+                }
+            )),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
 async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
     w.targets = w.ctx.device.login_targets();
+    w.unswept = unswept(w);
     if w.targets.is_empty() {
-        return Err(StepError::Inconclusive(
-            "no login interface was declared or discovered, so none could be tried".into(),
-        ));
+        let mut why =
+            "no login interface was declared or discovered, so none could be tried".to_string();
+        if !w.unswept.is_empty() {
+            why = format!("{why}; not swept: {}", w.unswept.join("; "));
+        }
+        return Err(StepError::Inconclusive(why));
     }
     let names: Vec<String> = w.targets.iter().map(|t| t.to_string()).collect();
     w.note(format!("login interfaces: {}", names.join(", ")));
@@ -108,10 +154,12 @@ async fn none_accepted(w: &mut World, _: Vec<String>) -> StepResult {
             coverage(&out)
         )));
     }
-    if !out.unfinished.is_empty() {
+    let mut unfinished = out.unfinished.clone();
+    unfinished.extend(w.unswept.iter().map(|u| format!("not swept: {u}")));
+    if !unfinished.is_empty() {
         return Err(StepError::Inconclusive(format!(
             "{} [{}]",
-            out.unfinished.join("; "),
+            unfinished.join("; "),
             coverage(&out)
         )));
     }

@@ -202,14 +202,7 @@ async fn judged(
 
 /// Short name of a login kind, for the coverage table.
 pub fn kind(target: &LoginTarget) -> String {
-    use iotmark_adapters::profile::LoginMethod;
-    match &target.method {
-        LoginMethod::TelnetPrompt => "telnet",
-        LoginMethod::HttpBasic { .. } => "http-basic",
-        LoginMethod::HttpForm { .. } => "http-form",
-        LoginMethod::SshPassword => "ssh",
-    }
-    .to_string()
+    target.method.kind().to_string()
 }
 
 /// Sweep `entries` over `target`, adding to `out`.

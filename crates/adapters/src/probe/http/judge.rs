@@ -347,7 +347,7 @@ mod tests {
         let back = answer(302, &[("location", "/login.html?error=1&user=root")], "");
         assert_eq!(
             shape(&back),
-            "status=302, redirect=/login.html?error&user, cookies="
+            "status=302, redirect=/login.html?error&user, cookies=, password-field=no, title="
         );
         let token = answer(
             200,

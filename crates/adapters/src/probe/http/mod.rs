@@ -7,6 +7,7 @@
 //! limits and evidence come from [`crate::probe::layers`].
 
 mod body;
+pub mod digest;
 mod judge;
 mod resolve;
 
@@ -90,6 +91,9 @@ pub struct HttpRequest {
     /// `Host` header to present when the URL names an address.
     pub host: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// Headers derived from a secret (a Digest `Authorization`): sent as
+    /// they are, masked in evidence.
+    pub secret_headers: Vec<(String, Secret)>,
     pub basic: Option<Credential>,
     /// Sent `application/x-www-form-urlencoded` when present.
     pub form: Option<Vec<(String, FormValue)>>,
@@ -107,6 +111,7 @@ impl HttpRequest {
             url,
             host: None,
             headers: Vec::new(),
+            secret_headers: Vec::new(),
             basic: None,
             form: None,
             trust: TlsTrust::Verified,
@@ -141,6 +146,11 @@ impl HttpRequest {
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn with_secret_header(mut self, name: &str, value: Secret) -> Self {
+        self.secret_headers.push((name.to_string(), value));
         self
     }
 
@@ -183,6 +193,9 @@ impl DescribeRequest for HttpRequest {
         for (name, value) in &self.headers {
             text.push_str(&format!("\n{name}: {value}"));
         }
+        for (name, value) in &self.secret_headers {
+            text.push_str(&format!("\n{name}: {}", value.mask()));
+        }
         if let Some(c) = &self.basic {
             text.push_str(&format!(
                 "\nAuthorization: Basic {}:{}",
@@ -208,6 +221,7 @@ impl DescribeRequest for HttpRequest {
 
     fn secrets(&self) -> Vec<Secret> {
         let mut secrets: Vec<Secret> = self.basic.iter().map(|c| c.password.clone()).collect();
+        secrets.extend(self.secret_headers.iter().map(|(_, s)| s.clone()));
         if let Some(fields) = &self.form {
             for (_, value) in fields {
                 if let FormValue::Secret(s) = value {
@@ -503,6 +517,9 @@ impl Service<HttpRequest> for HttpTransport {
         }
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
+        }
+        for (name, value) in &request.secret_headers {
+            builder = builder.header(name, value.expose());
         }
         if let Some(c) = &request.basic {
             builder = builder.basic_auth(&c.username, Some(c.password.expose()));

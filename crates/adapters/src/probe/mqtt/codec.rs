@@ -64,6 +64,88 @@ pub fn connect(client_id: &str, keep_alive_secs: u16) -> Vec<u8> {
     packet(0x10, &body)
 }
 
+/// The MQTT protocol versions a login is tried with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V311,
+    V5,
+}
+
+/// CONNECT with a clean session, a user name and a password, no will.
+pub fn connect_login(
+    client_id: &str,
+    keep_alive_secs: u16,
+    username: &str,
+    password: &[u8],
+    version: Version,
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_str(&mut body, "MQTT");
+    body.push(match version {
+        Version::V311 => 4,
+        Version::V5 => 5,
+    });
+    body.push(0x02 | 0x80 | 0x40); // clean session, user name, password
+    body.extend_from_slice(&keep_alive_secs.to_be_bytes());
+    if version == Version::V5 {
+        body.push(0); // no properties
+    }
+    push_str(&mut body, client_id);
+    push_str(&mut body, username);
+    let password = &password[..password.len().min(u16::MAX.into())];
+    body.extend_from_slice(
+        &u16::try_from(password.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
+    body.extend_from_slice(password);
+    packet(0x10, &body)
+}
+
+/// What a CONNACK code means for a login: `Some(true)` accepted,
+/// `Some(false)` the credential refused, `None` anything else (a lockout
+/// or a refusal that says nothing about the credential is read by the
+/// caller from [`connack_lockout`]).
+pub fn connack_login(version: Version, code: u8) -> Option<bool> {
+    match (version, code) {
+        (_, 0) => Some(true),
+        // 3.1.1: bad user name or password, not authorised.
+        (Version::V311, 4 | 5) => Some(false),
+        // 5.0: bad user name or password, not authorized, bad
+        // authentication method.
+        (Version::V5, 0x86 | 0x87 | 0x8C) => Some(false),
+        _ => None,
+    }
+}
+
+/// A CONNACK code that means "not now" (5.0: banned, quota exceeded,
+/// connection rate exceeded, server busy).
+pub fn connack_lockout(version: Version, code: u8) -> bool {
+    version == Version::V5 && matches!(code, 0x89 | 0x8A | 0x97 | 0x9F)
+}
+
+/// What a MQTT 5.0 CONNACK reason code means (3.2.2.2).
+pub fn connack_reason_v5(code: u8) -> &'static str {
+    match code {
+        0x00 => "success",
+        0x80 => "unspecified error",
+        0x81 => "malformed packet",
+        0x82 => "protocol error",
+        0x83 => "implementation specific error",
+        0x84 => "unsupported protocol version",
+        0x85 => "client identifier not valid",
+        0x86 => "bad user name or password",
+        0x87 => "not authorized",
+        0x88 => "server unavailable",
+        0x89 => "server busy",
+        0x8A => "banned",
+        0x8C => "bad authentication method",
+        0x97 => "quota exceeded",
+        0x9F => "connection rate exceeded",
+        _ => "other reason code",
+    }
+}
+
 /// SUBSCRIBE to one topic filter at QoS 0.
 pub fn subscribe(packet_id: u16, filter: &str) -> Vec<u8> {
     let mut body = packet_id.to_be_bytes().to_vec();
@@ -142,7 +224,8 @@ impl Decoder {
         let kind = first >> 4;
         Ok(Some(match kind {
             2 => {
-                let [flags, code] = body[..] else {
+                // MQTT 5.0 adds properties after the reason code.
+                let [flags, code, ..] = body[..] else {
                     return Err(NotMqtt(format!("a CONNACK of {} bytes", body.len())));
                 };
                 Packet::ConnAck {
@@ -193,6 +276,33 @@ mod tests {
         assert_eq!(&c[2..8], b"\x00\x04MQTT");
         let s = subscribe(1, "#");
         assert_eq!(s, vec![0x82, 6, 0, 1, 0, 1, b'#', 0]);
+    }
+
+    #[test]
+    fn encodes_login_connects() {
+        let c = connect_login("id", 30, "admin", b"pw", Version::V311);
+        assert_eq!(&c[2..9], b"\x00\x04MQTT\x04");
+        assert_eq!(c[9], 0xC2, "user name, password, clean session");
+        assert!(c.ends_with(b"\x00\x05admin\x00\x02pw"));
+        let v5 = connect_login("id", 30, "admin", b"pw", Version::V5);
+        assert_eq!(v5[8], 5);
+        assert_eq!(v5[12], 0, "empty properties");
+        assert_eq!(usize::from(v5[1]), v5.len() - 2);
+        assert_eq!(connack_login(Version::V311, 4), Some(false));
+        assert_eq!(connack_login(Version::V5, 0x86), Some(false));
+        assert_eq!(connack_login(Version::V5, 0), Some(true));
+        assert_eq!(connack_login(Version::V311, 3), None);
+        assert!(connack_lockout(Version::V5, 0x9F));
+        // A 5.0 CONNACK with properties decodes.
+        let mut d = Decoder::new(64);
+        d.feed(&[0x20, 0x05, 0x00, 0x86, 0x02, 0x21, 0x00]);
+        assert_eq!(
+            d.next_packet().unwrap(),
+            Some(Packet::ConnAck {
+                session_present: false,
+                code: 0x86
+            })
+        );
     }
 
     #[test]

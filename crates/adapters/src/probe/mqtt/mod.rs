@@ -8,6 +8,7 @@
 //! payloads not). Reading stops at the size limit: enough has been seen.
 
 pub mod codec;
+pub mod login;
 
 use std::net::SocketAddr;
 use std::task::{Context, Poll};

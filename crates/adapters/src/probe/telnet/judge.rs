@@ -35,8 +35,18 @@ pub enum Decision {
     Refuse(String),
 }
 
-const FAILURE_WORDS: &[&str] = &["incorrect", "denied", "failed", "invalid"];
-const LOCKOUT_WORDS: &[&str] = &["too many", "locked"];
+const FAILURE_WORDS: &[&str] = &[
+    "incorrect",
+    "denied",
+    "fail",
+    "invalid",
+    "wrong",
+    "bad password",
+    "unknown user",
+    "not allowed",
+    "refused",
+];
+const LOCKOUT_WORDS: &[&str] = &["too many", "locked", "try again later", "blocked"];
 
 /// Does `word` start a word somewhere in `text` (so "unlocked" holds no
 /// "locked")? Case-insensitive.
@@ -61,24 +71,44 @@ pub fn failure(text: &str) -> bool {
     FAILURE_WORDS.iter().any(|w| has_word(text, w))
 }
 
-fn ends_with_word(text: &str, words: &[&str]) -> bool {
-    let t = text.trim_end().to_lowercase();
-    words.iter().any(|w| t.ends_with(w))
+/// The last line of the text, trimmed: where a prompt is.
+fn last_line(text: &str) -> &str {
+    let t = text.trim_end_matches(['\r', '\n', ' ', '\t', '\0']);
+    t.rsplit(['\r', '\n']).next().unwrap_or("").trim()
 }
 
+/// A prompt line: short, ending in `:` or `>` (`Login:`, `User Name:`,
+/// `Enter password >`, `Password for admin:`).
+fn prompt_line(text: &str) -> Option<String> {
+    let line = last_line(text);
+    let asks = line.ends_with(':') || line.ends_with('>') || line.ends_with("?");
+    (asks && line.chars().count() <= 60).then(|| line.to_lowercase())
+}
+
+const USER_WORDS: &[&str] = &["login", "user", "account", "name"];
+const PASSWORD_WORDS: &[&str] = &["password", "passwd", "pass word", "passcode", "pin"];
+
+/// A prompt for a user name, in any common wording.
 pub fn login_prompt(text: &str) -> bool {
-    ends_with_word(text, &["login:", "username:"])
+    prompt_line(text).is_some_and(|l| {
+        USER_WORDS.iter().any(|w| has_word(&l, w))
+            && !PASSWORD_WORDS.iter().any(|w| has_word(&l, w))
+            && !l.starts_with("last login")
+    })
 }
 
+/// A prompt for a password, in any common wording.
 pub fn password_prompt(text: &str) -> bool {
-    ends_with_word(text, &["password:"])
+    prompt_line(text).is_some_and(|l| PASSWORD_WORDS.iter().any(|w| l.contains(w)))
 }
 
-/// A shell prompt: the text ends in `# `, `$ ` or `> `, or in `#` or `$`
-/// once trailing whitespace is trimmed.
+/// A shell prompt: the text ends in `# `, `$ `, `> ` or `% `, or in `#`,
+/// `$`, `>` or `%` once trailing whitespace is trimmed (`WAP>`,
+/// `[admin@router] >`, `RT-AX58U:/#`).
 pub fn shell_prompt(text: &str) -> bool {
     let raw = text.trim_end_matches(['\r', '\n']);
-    ["# ", "$ ", "> "].iter().any(|p| raw.ends_with(p)) || text.trim_end().ends_with(['#', '$'])
+    ["# ", "$ ", "> ", "% "].iter().any(|p| raw.ends_with(p))
+        || text.trim_end().ends_with(['#', '$', '>', '%'])
 }
 
 /// Decide on the text received since our last line (echo already removed).
@@ -189,6 +219,33 @@ mod tests {
             Some(Verdict(LockedOut { .. }))
         ));
         assert_eq!(decide(AwaitVerdict, "Last login: today\r\n"), None);
+    }
+
+    #[test]
+    fn prompts_in_other_words() {
+        assert_eq!(decide(AwaitLogin, "\r\nUser Name:"), Some(SendUser));
+        assert_eq!(decide(AwaitLogin, "Welcome\r\nlogin as: "), Some(SendUser));
+        assert_eq!(decide(AwaitLogin, "Account:"), Some(SendUser));
+        assert_eq!(decide(AwaitLogin, "Enter username >"), Some(SendUser));
+        assert_eq!(
+            decide(AwaitPassword, "\r\nroot@cam's Password:"),
+            Some(SendPassword)
+        );
+        assert_eq!(decide(AwaitPassword, "Passcode:"), Some(SendPassword));
+        // A vendor CLI after login.
+        assert_eq!(decide(AwaitVerdict, "\r\nWAP>"), Some(Verdict(Accepted)));
+        assert_eq!(
+            decide(AwaitVerdict, "\r\n[admin@MikroTik] > "),
+            Some(Verdict(Accepted))
+        );
+        assert_eq!(
+            decide(AwaitVerdict, "\r\nWrong password!\r\nUser Name:"),
+            Some(Verdict(Rejected))
+        );
+        assert_eq!(
+            decide(AwaitVerdict, "\r\nLast login: Tue Dec  1 10:00:00 2026\r\n"),
+            None
+        );
     }
 
     #[test]

@@ -31,6 +31,10 @@ use crate::probe::layers::{DescribeRequest, DescribeResponse};
 use crate::probe::{BoxFuture, ProbeConfig};
 use crate::secret::Secret;
 
+/// Read windows of quiet after unrecognised text before the dialogue is
+/// given up as unreadable (a banner may be followed by a long pause).
+const QUIET_WINDOWS: u32 = 4;
+
 /// Most transcript text kept for evidence (the log trims further).
 const TRANSCRIPT_LIMIT: usize = 16 * 1024;
 
@@ -214,6 +218,7 @@ impl Session {
         phase: Phase,
         sent: Option<&str>,
     ) -> Result<Decision, ProbeError> {
+        let mut quiet_windows = 0;
         loop {
             let text = self.text();
             if let Some(decision) = decide(phase, without_echo(&text, sent)) {
@@ -227,11 +232,22 @@ impl Session {
                 Read::Data => {}
                 Read::Quiet => {
                     if !without_echo(&text, sent).trim().is_empty() {
-                        return Err(self.unclear(&format!(
-                            "no {} within {:.1} s of quiet",
-                            phase.waiting_for(),
-                            self.settings.read_window.as_secs_f64()
-                        )));
+                        // A banner, a message of the day or a slow device:
+                        // wait a few windows more, and at the start nudge
+                        // the device with an empty line (many print their
+                        // prompt again, or only after a key press).
+                        quiet_windows += 1;
+                        if quiet_windows == 1 && phase == Phase::AwaitLogin {
+                            self.push_transcript(">> (empty line)\n");
+                            self.write(&encode_line("")).await?;
+                        }
+                        if quiet_windows >= QUIET_WINDOWS {
+                            return Err(self.unclear(&format!(
+                                "no {} within {:.1} s of quiet",
+                                phase.waiting_for(),
+                                self.settings.read_window.as_secs_f64() * QUIET_WINDOWS as f64
+                            )));
+                        }
                     }
                 }
                 Read::Closed => {
