@@ -92,6 +92,19 @@ pub struct ProbeArgs {
     /// raw socket; the evidence names the method).
     #[arg(long)]
     pub connect_scan: bool,
+    /// Default-credential dictionary for the login sweeps: `default` (the
+    /// Mirai list, then the interface's protocol, the manufacturer's and
+    /// generic defaults, at most 160 per interface) or `full` (the whole
+    /// corpus, about 2,300 entries per interface).
+    #[arg(long, value_enum, default_value_t = DictionaryArg::Default)]
+    pub dictionary: DictionaryArg,
+}
+
+/// `--dictionary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DictionaryArg {
+    Default,
+    Full,
 }
 
 impl ProbeArgs {
@@ -104,6 +117,10 @@ impl ProbeArgs {
             capture: self.capture.clone(),
             resolve: self.resolve.clone(),
             connect_scan: self.connect_scan,
+            dictionary: match self.dictionary {
+                DictionaryArg::Default => iotmark_steps::dictionary::DictionaryChoice::Default,
+                DictionaryArg::Full => iotmark_steps::dictionary::DictionaryChoice::Full,
+            },
         }
     }
 }

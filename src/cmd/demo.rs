@@ -38,6 +38,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         capture: None,
         resolve: Vec::new(),
         connect_scan: false,
+        dictionary: iotmark_steps::dictionary::DictionaryChoice::Default,
     };
     let device = format!("sim:{}", product.name());
     let run = execute(RunPlan {

@@ -31,6 +31,8 @@ pub struct ProbeSettings {
     pub resolve: Vec<iotmark_adapters::probe::HostOverride>,
     /// Scan ports with full connects even where a SYN scan is possible.
     pub connect_scan: bool,
+    /// The default-credential dictionary the login sweeps use.
+    pub dictionary: iotmark_steps::dictionary::DictionaryChoice,
 }
 
 /// Called with each scenario's result as it finishes.
@@ -133,7 +135,7 @@ pub async fn execute_with(
     let device = crate::open_device(plan.device, &plan.profile, config, plan.unit)
         .await
         .with_context(|| format!("cannot open device {}", plan.device))?;
-    let dictionary = iotmark_steps::dictionary::embedded()?;
+    let dictionary = iotmark_steps::dictionary::Dictionary::embedded(plan.probe.dictionary)?;
     let started = time::OffsetDateTime::now_utc();
     let ctx = Arc::new(RunContext {
         profile: plan.profile,

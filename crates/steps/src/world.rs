@@ -9,7 +9,7 @@ use iotmark_adapters::profile::Profile;
 
 use crate::analysis::text::FoundDate;
 use crate::attestation::Attestations;
-use crate::dictionary::DictionaryEntry;
+use crate::dictionary::Dictionary;
 
 /// An earlier assessment of the same model, for the "never shortened" check.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub struct RunContext {
     pub profile: Profile,
     pub device: Arc<dyn Device>,
     pub evidence: Arc<EvidenceLog>,
-    pub dictionary: Vec<DictionaryEntry>,
+    pub dictionary: Dictionary,
     /// The run's clock: "today" for dates that must not have passed.
     pub now: time::OffsetDateTime,
     pub previous: Option<PreviousReport>,

@@ -110,15 +110,19 @@ async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
 
 async fn sweep(w: &mut World, _: Vec<String>) -> StepResult {
     let mut out = SweepOutcome {
-        dictionary: format!("{} entries", w.ctx.dictionary.len()),
+        dictionary: w.ctx.dictionary.describe(),
         ..SweepOutcome::default()
     };
-    let dictionary = w.ctx.dictionary.clone();
     let targets = w.targets.clone();
+    let manufacturer = w.profile().product.manufacturer.clone();
     let cycles = PowerCycles::default();
     let world: &World = w;
     for target in &targets {
-        sweep::sweep_target(world, target, &dictionary, &cycles, &mut out).await;
+        let entries = world
+            .ctx
+            .dictionary
+            .for_interface(target.method.kind(), &manufacturer);
+        sweep::sweep_target(world, target, &entries, &cycles, &mut out).await;
     }
     out.power_cycles = cycles.count().await;
     for row in &out.interfaces {
@@ -340,11 +344,7 @@ async fn strong(w: &mut World, _: Vec<String>) -> StepResult {
     let mut problems = Vec::new();
     let mut weakest = f64::INFINITY;
     for (serial, _, password) in &units {
-        if w.ctx
-            .dictionary
-            .iter()
-            .any(|e| e.credential.password.expose() == password.expose())
-        {
+        if w.ctx.dictionary.passwords().any(|p| p == password.expose()) {
             problems.push(format!(
                 "unit {serial}: the password is in the default-credential dictionary"
             ));
