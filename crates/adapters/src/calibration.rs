@@ -203,11 +203,14 @@ impl Calibration {
     /// One line for reasons: what each reference looked like.
     pub fn summary(&self) -> String {
         let accepted = match (&self.accepted, &self.missing) {
-            (Some(a), _) => format!("declared credential {}", a.describe()),
-            (None, Some(why)) => why.clone(),
-            (None, None) => "no acceptance reference".into(),
+            (Some(a), _) => format!("accepted reference: declared credential {}", a.describe()),
+            (None, Some(why)) => format!("no accepted reference: {why}"),
+            (None, None) => "no accepted reference".into(),
         };
-        format!("{accepted}; wrong password {}", self.rejected.describe())
+        format!(
+            "{accepted}; rejected reference: wrong password {}",
+            self.rejected.describe()
+        )
     }
 
     /// Judge one answer against the references.

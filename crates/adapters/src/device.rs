@@ -114,6 +114,17 @@ pub enum ProbeError {
     Other { target: String, detail: String },
 }
 
+/// Logins found on ports the declaration does not name.
+#[derive(Debug, Clone, Default)]
+pub struct Discovered {
+    /// Logins to sweep like declared ones (`undeclared-<kind>-<port>`).
+    pub targets: Vec<LoginTarget>,
+    /// Services that may take credentials but cannot be swept, with why.
+    pub unswept: Vec<String>,
+    /// What each undeclared open port was found to speak.
+    pub seen: Vec<String>,
+}
+
 /// A product under test, reached through an adapter.
 #[async_trait::async_trait]
 pub trait Device: Send + Sync + fmt::Debug {
@@ -150,6 +161,12 @@ pub trait Device: Send + Sync + fmt::Debug {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    /// Scan every TCP port and identify what each open port the
+    /// declaration does not name speaks; logins among them become targets.
+    async fn discover_logins(&self, _ev: &Evidence) -> Result<Discovered, ProbeError> {
+        Ok(Discovered::default())
     }
 
     /// Fetch a web page (the manufacturer's website, the device's own pages)

@@ -9,6 +9,7 @@ pub mod device;
 pub mod endpoints;
 pub mod evidence;
 pub mod hooks;
+pub mod identify;
 pub mod net;
 pub mod probe;
 pub mod probed;

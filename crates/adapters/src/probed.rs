@@ -20,8 +20,8 @@ use tower::ServiceExt;
 use crate::adapter::AdapterError;
 use crate::calibration::LoginAnswer;
 use crate::device::{
-    AddressBook, Credential, Device, LoginOutcome, LoginTarget, MqttReport, PhysicalActions,
-    ProbeError, TlsReport, WebPage,
+    AddressBook, Credential, Device, Discovered, LoginOutcome, LoginTarget, MqttReport,
+    PhysicalActions, ProbeError, TlsReport, WebPage,
 };
 use crate::evidence::{Evidence, ProbeRecord};
 use crate::probe::http::digest::{authorization, challenges};
@@ -55,6 +55,8 @@ pub struct ProbedDevice {
     targets: Vec<LoginTarget>,
     /// Device ports that declared login interfaces already cover.
     declared_login_ports: BTreeSet<u16>,
+    /// Device ports of every declared interface.
+    declared_ports: BTreeSet<u16>,
     device_ips: Vec<IpAddr>,
     http: HttpProbe,
     /// The device connections the HTTP probe keeps alive.
@@ -91,6 +93,8 @@ impl ProbedDevice {
         let host = book.device_host();
         let mut targets = Vec::new();
         let mut declared_login_ports = BTreeSet::new();
+        let declared_ports: BTreeSet<u16> =
+            profile.ixit.interfaces.iter().map(|i| i.port).collect();
         for iface in profile.ixit.interfaces.iter().filter(|i| i.enabled) {
             let Some(method) = &iface.login else { continue };
             declared_login_ports.insert(iface.port);
@@ -142,6 +146,7 @@ impl ProbedDevice {
             config,
             targets,
             declared_login_ports,
+            declared_ports,
             device_ips,
             http,
             kept,
@@ -272,6 +277,156 @@ impl ProbedDevice {
             target: target.to_string(),
             detail: format!("cannot form a URL from {text:?}: {e}"),
         })
+    }
+
+    /// Identify what device port `port` speaks: a login target, a service
+    /// that cannot be swept (`Err`), or nothing that takes credentials
+    /// (`Ok(None)`), with a line saying what was seen.
+    async fn identify(
+        &self,
+        ev: &Evidence,
+        port: u16,
+    ) -> (String, Result<Option<LoginTarget>, String>) {
+        use crate::identify::{greeting, spoken, Greeting, Spoken};
+        let Some(addr) = self.book.device_addr(port) else {
+            return (format!("port {port}: no address"), Ok(None));
+        };
+        let host = self.book.device_host();
+        let target = |kind: &str, method: LoginMethod, tls: bool| LoginTarget {
+            interface: format!("undeclared-{kind}-{port}"),
+            method,
+            addr,
+            host: host.clone(),
+            tls,
+        };
+        let wait = self
+            .config
+            .read_window()
+            .max(std::time::Duration::from_millis(1500));
+        let started = Instant::now();
+        let first = greeting(addr, self.config.connect_timeout, wait).await;
+        let heard = match &first {
+            Greeting::Silent => "silent".to_string(),
+            Greeting::Gone => "closed at once".to_string(),
+            Greeting::Bytes(b) => format!(
+                "{:?}",
+                crate::evidence::excerpt(&String::from_utf8_lossy(b), 120)
+            ),
+        };
+        ev.record(ProbeRecord {
+            probe: "identify-greeting".into(),
+            target: format!("tcp://{addr}"),
+            request: "connect and listen".into(),
+            response: heard.clone(),
+            outcome: "read".into(),
+            duration: started.elapsed(),
+        });
+        match first {
+            Greeting::Gone => (format!("port {port}: closed at once"), Ok(None)),
+            Greeting::Bytes(bytes) => match spoken(&bytes) {
+                Spoken::Ssh => (
+                    format!("port {port}: SSH"),
+                    Ok(Some(target("ssh", LoginMethod::SshPassword, false))),
+                ),
+                Spoken::Telnet => (
+                    format!("port {port}: telnet"),
+                    Ok(Some(target("telnet", LoginMethod::TelnetPrompt, false))),
+                ),
+                Spoken::Ftp => (
+                    format!("port {port}: FTP"),
+                    Err(format!(
+                        "undeclared FTP service on port {port}: this build has no FTP login probe to sweep it"
+                    )),
+                ),
+                Spoken::Unknown(line) => (
+                    format!("port {port}: unidentified greeting {line:?}"),
+                    Err(format!(
+                        "undeclared service on port {port} greets with {line:?}, which no login probe reads"
+                    )),
+                ),
+            },
+            Greeting::Silent => {
+                for tls in [false, true] {
+                    if let Some(found) = self.identify_http(ev, port, addr, tls).await {
+                        let scheme = if tls { "HTTPS" } else { "HTTP" };
+                        return match found {
+                            Some(method) => (
+                                format!("port {port}: {scheme} with {}", method.kind()),
+                                Ok(Some(target(
+                                    if tls { "https" } else { "http" },
+                                    method,
+                                    tls,
+                                ))),
+                            ),
+                            None => (format!("port {port}: {scheme} without a login"), Ok(None)),
+                        };
+                    }
+                }
+                match self
+                    .mqtt
+                    .clone()
+                    .oneshot(Recorded::new(ev, MqttRequest { addr }))
+                    .await
+                {
+                    Ok(MqttReport::Refused { code: 4 | 5, .. }) => (
+                        format!("port {port}: MQTT asking for credentials"),
+                        Ok(Some(target("mqtt", LoginMethod::MqttConnect, false))),
+                    ),
+                    Ok(MqttReport::Refused { code, reason }) => (
+                        format!("port {port}: MQTT refusing ({code}: {reason})"),
+                        Ok(None),
+                    ),
+                    Ok(MqttReport::Accepted { .. }) => (
+                        format!("port {port}: MQTT open to anonymous clients"),
+                        Ok(None),
+                    ),
+                    Err(_) => (format!("port {port}: silent, not identified"), Ok(None)),
+                }
+            }
+        }
+    }
+
+    /// Does the port answer HTTP (over TLS when `tls`)? `None`: not HTTP;
+    /// `Some(None)`: HTTP without a login; `Some(Some(method))`: the login
+    /// it asks for (401 Basic or Digest, or a page with a login form, after
+    /// at most one redirect on the same port).
+    async fn identify_http(
+        &self,
+        ev: &Evidence,
+        port: u16,
+        addr: std::net::SocketAddr,
+        tls: bool,
+    ) -> Option<Option<LoginMethod>> {
+        let scheme = if tls { "https" } else { "http" };
+        let mut path = "/".to_string();
+        for _ in 0..2 {
+            let url = Url::parse(&format!("{scheme}://{addr}{path}")).ok()?;
+            let mut request = HttpRequest::get(url.clone())
+                .with_kind("identify-http")
+                .with_host(host_header(&self.book.device_host(), port, tls));
+            if tls {
+                request = request.accept_any_device_certificate();
+            }
+            let answer = self.http_call(ev, request).await.ok()?;
+            if answer.status == 401 {
+                let offered = challenges(&answer);
+                return Some(match (offered.basic, offered.digest.is_some()) {
+                    (true, _) => Some(LoginMethod::HttpBasic { path }),
+                    (false, true) => Some(LoginMethod::HttpDigest { path }),
+                    (false, false) => None,
+                });
+            }
+            if answer.is_redirect() {
+                let next = answer.header("location").and_then(|l| url.join(l).ok())?;
+                if next.port_or_known_default() != Some(port) {
+                    return Some(None);
+                }
+                path = next.path().to_string();
+                continue;
+            }
+            return Some(crate::identify::login_form(&answer.body_text(), &path));
+        }
+        Some(None)
     }
 
     /// An HTTP authentication login on `path`: Basic first (unless
@@ -557,6 +712,37 @@ impl Device for ProbedDevice {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    async fn discover_logins(&self, ev: &Evidence) -> Result<Discovered, ProbeError> {
+        let open = self.scan_tcp(ev, 1..=u16::MAX).await?;
+        let known: BTreeSet<u16> = self
+            .targets
+            .iter()
+            .filter(|t| t.interface.starts_with("undeclared-"))
+            .map(|t| t.addr.port())
+            .collect();
+        let ports: Vec<u16> = open
+            .into_iter()
+            .filter(|p| !self.declared_ports.contains(p))
+            .filter(|p| {
+                self.book
+                    .device_addr(*p)
+                    .is_none_or(|a| !known.contains(&a.port()))
+            })
+            .collect();
+        let found =
+            futures_util::future::join_all(ports.iter().map(|p| self.identify(ev, *p))).await;
+        let mut out = Discovered::default();
+        for (seen, result) in found {
+            out.seen.push(seen);
+            match result {
+                Ok(Some(t)) => out.targets.push(t),
+                Ok(None) => {}
+                Err(why) => out.unswept.push(why),
+            }
+        }
+        Ok(out)
     }
 
     async fn fetch(&self, ev: &Evidence, url: &str) -> Result<WebPage, ProbeError> {

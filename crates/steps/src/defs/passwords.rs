@@ -95,6 +95,24 @@ fn unswept(w: &World) -> Vec<String> {
 async fn login_interfaces(w: &mut World, _: Vec<String>) -> StepResult {
     w.targets = w.ctx.device.login_targets();
     w.unswept = unswept(w);
+    // Every open port beyond the declaration: identified, and swept when it
+    // is a login.
+    match w.ctx.device.discover_logins(&w.ev).await {
+        Ok(found) => {
+            if !found.seen.is_empty() {
+                w.note(format!("undeclared open ports: {}", found.seen.join("; ")));
+            }
+            for t in found.targets {
+                if !w.targets.iter().any(|k| k.addr == t.addr) {
+                    w.targets.push(t);
+                }
+            }
+            w.unswept.extend(found.unswept);
+        }
+        Err(e) => w.unswept.push(format!(
+            "the scan for undeclared login services failed: {e}"
+        )),
+    }
     if w.targets.is_empty() {
         let mut why =
             "no login interface was declared or discovered, so none could be tried".to_string();

@@ -233,14 +233,10 @@ impl Session {
                 Read::Quiet => {
                     if !without_echo(&text, sent).trim().is_empty() {
                         // A banner, a message of the day or a slow device:
-                        // wait a few windows more, and at the start nudge
-                        // the device with an empty line (many print their
-                        // prompt again, or only after a key press).
+                        // wait a few windows more before giving up. (No
+                        // nudge: an early empty line would be read as the
+                        // user name once the prompt comes.)
                         quiet_windows += 1;
-                        if quiet_windows == 1 && phase == Phase::AwaitLogin {
-                            self.push_transcript(">> (empty line)\n");
-                            self.write(&encode_line("")).await?;
-                        }
                         if quiet_windows >= QUIET_WINDOWS {
                             return Err(self.unclear(&format!(
                                 "no {} within {:.1} s of quiet",
