@@ -10,6 +10,8 @@
 #     `nmap -p-` (as root nmap's default is a SYN scan too), and iotmark's
 #     connect scan (512 connects in flight; what it runs unprivileged) vs
 #     `nmap -sT -p-`. Both iotmark scans must find the simulation's port.
+#  3. the Mirai sweep against real BusyBox telnetd, and 4. the Mirai list
+#     over HTTP Digest against real lighttpd, each beside hydra.
 #
 # Installs hydra, nmap and hyperfine from Debian when missing (needs root).
 # Prints hyperfine's tables and the ratios iotmark / other tool (below 1 means
@@ -75,6 +77,57 @@ for t in 4 16; do
   } | tee "$OUT/sweep-$t.jsonl"
 done
 
+# 3. The same Mirai sweep against real BusyBox telnetd (Debian
+#    busybox-static) running the device console of tests/e2e/daemons/login.sh
+#    (accepts root/xc3511, 0.3 s per refusal), and 4. the Mirai list over HTTP
+#    Digest (MD5, qop auth) against real lighttpd accepting root/xc3511: both
+#    beside hydra, at 4 in parallel, timed to the result line.
+BUSYBOX=$(command -v busybox || true)
+if [ -n "$BUSYBOX" ] && "$BUSYBOX" --list | grep -qx telnetd && command -v lighttpd >/dev/null; then
+  sed -e 's/@USER@/root/' -e 's/@PASSWORD@/xc3511/' tests/e2e/daemons/login.sh >"$OUT/login.sh"
+  chmod 700 "$OUT/login.sh"
+  printf '\n' >"$OUT/issue"
+  TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$BUSYBOX" telnetd -F -K -b 127.0.0.1 -p "$TPORT" -l "$OUT/login.sh" -f "$OUT/issue" &
+  TELNETD=$!
+  mkdir -p "$OUT/www"
+  echo '<h1>cam</h1>' >"$OUT/www/index.html"
+  printf 'admin:Kq7vTx2mRp9wLc4z\nroot:xc3511\n' >"$OUT/digest-users"
+  HPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$OUT/lighttpd.conf" <<CONF
+server.document-root = "$PWD/$OUT/www"
+server.bind = "127.0.0.1"
+server.port = $HPORT
+index-file.names = ("index.html")
+server.modules = ("mod_auth", "mod_authn_file")
+auth.backend = "plain"
+auth.backend.plain.userfile = "$PWD/$OUT/digest-users"
+auth.require = ("/" => ("method" => "digest", "realm" => "IPCamera", "require" => "valid-user", "algorithm" => "MD5"))
+CONF
+  lighttpd -D -f "$OUT/lighttpd.conf" &
+  LIGHTTPD=$!
+  trap 'kill "$SIM" "$TELNETD" "$LIGHTTPD" 2>/dev/null || true' EXIT
+  sleep 1
+  "$PROBE" telnet-sweep "127.0.0.1:$TPORT" "$OUT/mirai.csv" 4 | tee "$OUT/iotmark-busybox.json"
+  grep -q '"accepted":\["root:' "$OUT/iotmark-busybox.json"
+  "$PROBE" http-sweep "127.0.0.1:$HPORT" /index.html "$OUT/mirai.csv" 4 | tee "$OUT/iotmark-digest.json"
+  grep -q '"accepted":\["root:' "$OUT/iotmark-digest.json"
+  {
+    bench/time_to_result.py "$RUNS" '"probe":"telnet-sweep"' 300 -- \
+      "$PROBE" telnet-sweep "127.0.0.1:$TPORT" "$OUT/mirai.csv" 4
+    bench/time_to_result.py "$RUNS" 'valid passwords? found' 300 -- \
+      hydra -C "$OUT/mirai.hydra" -t 4 -I -s "$TPORT" 127.0.0.1 telnet
+  } | tee "$OUT/sweep-busybox.jsonl"
+  {
+    bench/time_to_result.py "$RUNS" '"probe":"http-sweep"' 300 -- \
+      "$PROBE" http-sweep "127.0.0.1:$HPORT" /index.html "$OUT/mirai.csv" 4
+    bench/time_to_result.py "$RUNS" 'valid passwords? found' 300 -- \
+      hydra -C "$OUT/mirai.hydra" -t 4 -I -s "$HPORT" 127.0.0.1 http-get /index.html
+  } | tee "$OUT/sweep-digest.jsonl"
+else
+  echo "busybox-static or lighttpd missing: the real-daemon sweeps are skipped" >&2
+fi
+
 "$PROBE" scan 127.0.0.1 >"$OUT/iotmark-scan.json"
 cat "$OUT/iotmark-scan.json"
 grep -q '"method":"syn"' "$OUT/iotmark-scan.json" || { echo "no SYN scan: run as root" >&2; exit 1; }
@@ -106,5 +159,7 @@ echo
 echo "ratios (iotmark / other; below 1 means iotmark is faster):"
 ratios "$OUT/sweep-4.jsonl"
 ratios "$OUT/sweep-16.jsonl"
+[ -f "$OUT/sweep-busybox.jsonl" ] && ratios "$OUT/sweep-busybox.jsonl"
+[ -f "$OUT/sweep-digest.jsonl" ] && ratios "$OUT/sweep-digest.jsonl"
 ratios "$OUT/scan-syn.json"
 ratios "$OUT/scan-connect.json"

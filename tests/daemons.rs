@@ -910,7 +910,7 @@ fn zoo_mosquitto_with_a_password_file() {
         return skip(name, "mosquitto_passwd is not installed");
     };
     for (config, vulnerable, expected) in [
-        ("mosquitto, password file with admin/admin", true, "FAIL"),
+        ("mosquitto, password file with user/user", true, "FAIL"),
         (
             "mosquitto, password file with the unit password",
             false,
@@ -1031,7 +1031,7 @@ fn zoo_an_unreadable_answer_to_the_accepted_credential_is_inconclusive() {
     );
     let verdicts = run(dir.path(), &profile);
     zoo(
-        "Basic, admin/admin answered with an unreadable 500",
+        "Basic, root/xc3511 answered with an unreadable 500",
         "INCONCLUSIVE",
         &verdicts,
         dir.path(),

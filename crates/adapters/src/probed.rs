@@ -24,7 +24,7 @@ use crate::device::{
     PhysicalActions, ProbeError, TlsReport, WebPage,
 };
 use crate::evidence::{Evidence, ProbeRecord};
-use crate::probe::http::digest::{authorization, challenges};
+use crate::probe::http::digest::{auth_login, challenges, AuthLogin};
 use crate::probe::http::{
     form_shape, host_header, judge_form, DeviceConnections, FormValue, HttpRequest, LoginCheck, Url,
 };
@@ -429,11 +429,7 @@ impl ProbedDevice {
         Some(None)
     }
 
-    /// An HTTP authentication login on `path`: Basic first (unless
-    /// `digest_only`); where the server challenges with Digest and not
-    /// Basic, the Digest answer to its challenge. A Digest challenge is never
-    /// read as a refusal of the credential: only the answer to our Digest
-    /// response is.
+    /// An HTTP authentication login on `path` ([`auth_login`]).
     async fn http_auth_login(
         &self,
         ev: &Evidence,
@@ -443,82 +439,14 @@ impl ProbedDevice {
         digest_only: bool,
     ) -> Result<crate::probe::http::HttpResponse, ProbeError> {
         let url = Self::target_url(target, path)?;
-        let host = host_header(&target.host, target.addr.port(), target.tls);
-        let request = |kind: &str| {
-            let r = HttpRequest::get(url.clone())
-                .with_kind(kind)
-                .with_host(host.clone())
-                .judged_as(LoginCheck::Basic);
-            if target.tls {
-                r.accept_any_device_certificate()
-            } else {
-                r
-            }
-        };
-        let first = if digest_only {
-            // Ask for the challenge without sending any credential.
-            let mut r = request("http-digest-challenge");
-            r.login = None;
-            self.http_call(ev, r).await?
-        } else {
-            self.http_call(
-                ev,
-                request("http-basic-login").with_basic(credential.clone()),
-            )
-            .await?
-        };
-        let offered = challenges(&first);
-        let Some(mut challenge) = offered.digest.clone() else {
-            if digest_only && first.status == 401 {
-                return Err(ProbeError::Protocol {
-                    target: target.to_string(),
-                    detail: format!(
-                        "declared as Digest, but the server challenges with {}",
-                        if offered.schemes.is_empty() {
-                            "nothing".to_string()
-                        } else {
-                            offered.schemes.join(", ")
-                        }
-                    ),
-                });
-            }
-            return Ok(first);
-        };
-        if first.status != 401 || (offered.basic && !digest_only) {
-            // Basic was offered and answered: that answer stands.
-            return Ok(first);
-        }
-        let uri = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_string(),
-        };
-        // One more round if the server calls the nonce stale.
-        for round in 0..2 {
-            let header =
-                authorization(&challenge, credential, &uri).map_err(|e| ProbeError::Protocol {
-                    target: target.to_string(),
-                    detail: e.to_string(),
-                })?;
-            let answer = self
-                .http_call(
-                    ev,
-                    request("http-digest-login").with_secret_header("authorization", header),
-                )
-                .await?;
-            let again = challenges(&answer).digest;
-            let stale = answer.status == 401
-                && again
-                    .as_deref()
-                    .is_some_and(|c| c.to_ascii_lowercase().contains("stale=true"));
-            match again {
-                Some(next) if stale && round == 0 => challenge = next,
-                _ => return Ok(answer),
-            }
-        }
-        Err(ProbeError::Protocol {
+        let login = AuthLogin {
+            url,
+            host: host_header(&target.host, target.addr.port(), target.tls),
+            tls: target.tls,
+            digest_only,
             target: target.to_string(),
-            detail: "the server called two fresh Digest nonces stale".into(),
-        })
+        };
+        auth_login(&self.http, ev, &login, credential).await
     }
 
     /// The form login request for `credential` on a form target (not judged).

@@ -4,8 +4,13 @@
 //! response computed by the `digest_auth` crate, a small implementation of
 //! those RFCs with no transport of its own.
 
-use super::HttpResponse;
-use crate::device::Credential;
+use tower::ServiceExt;
+
+use super::{HttpRequest, HttpResponse, LoginCheck, Url};
+use crate::device::{Credential, ProbeError};
+use crate::evidence::Evidence;
+use crate::probe::layers::Recorded;
+use crate::probe::HttpProbe;
 use crate::secret::Secret;
 
 /// The challenges of a 401 answer: which schemes the server offers.
@@ -108,6 +113,100 @@ pub fn authorization(
     );
     let answer = prompt.respond(&context).map_err(|e| error(e.to_string()))?;
     Ok(Secret::new(answer.to_header_string()))
+}
+
+/// One HTTP authentication login to try.
+#[derive(Debug, Clone)]
+pub struct AuthLogin {
+    pub url: Url,
+    /// The `Host` header to present.
+    pub host: String,
+    /// Accept any device certificate (HTTPS on the device).
+    pub tls: bool,
+    /// Never send Basic: ask for the challenge first.
+    pub digest_only: bool,
+    /// How the login is named in errors.
+    pub target: String,
+}
+
+/// An HTTP authentication login: Basic first (unless `digest_only`); where
+/// the server challenges with Digest and not Basic, the Digest answer to its
+/// challenge (one more round if it calls the nonce stale). A Digest
+/// challenge is never read as a refusal of the credential: only the answer
+/// to our Digest response is. The answer is judged as a Basic login would be
+/// ([`LoginCheck::Basic`]).
+pub async fn auth_login(
+    probe: &HttpProbe,
+    ev: &Evidence,
+    login: &AuthLogin,
+    credential: &Credential,
+) -> Result<HttpResponse, ProbeError> {
+    let request = |kind: &str| {
+        let r = HttpRequest::get(login.url.clone())
+            .with_kind(kind)
+            .with_host(login.host.clone())
+            .judged_as(LoginCheck::Basic);
+        if login.tls {
+            r.accept_any_device_certificate()
+        } else {
+            r
+        }
+    };
+    let call = |r: HttpRequest| probe.clone().oneshot(Recorded::new(ev, r));
+    let first = if login.digest_only {
+        let mut r = request("http-digest-challenge");
+        r.login = None;
+        call(r).await?
+    } else {
+        call(request("http-basic-login").with_basic(credential.clone())).await?
+    };
+    let offered = challenges(&first);
+    let Some(mut challenge) = offered.digest.clone() else {
+        if login.digest_only && first.status == 401 {
+            return Err(ProbeError::Protocol {
+                target: login.target.clone(),
+                detail: format!(
+                    "declared as Digest, but the server challenges with {}",
+                    if offered.schemes.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        offered.schemes.join(", ")
+                    }
+                ),
+            });
+        }
+        return Ok(first);
+    };
+    if first.status != 401 || (offered.basic && !login.digest_only) {
+        // Basic was offered and answered: that answer stands.
+        return Ok(first);
+    }
+    let uri = match login.url.query() {
+        Some(q) => format!("{}?{q}", login.url.path()),
+        None => login.url.path().to_string(),
+    };
+    for round in 0..2 {
+        let header =
+            authorization(&challenge, credential, &uri).map_err(|e| ProbeError::Protocol {
+                target: login.target.clone(),
+                detail: e.to_string(),
+            })?;
+        let answer =
+            call(request("http-digest-login").with_secret_header("authorization", header)).await?;
+        let again = challenges(&answer).digest;
+        let stale = answer.status == 401
+            && again
+                .as_deref()
+                .is_some_and(|c| c.to_ascii_lowercase().contains("stale=true"));
+        match again {
+            Some(next) if stale && round == 0 => challenge = next,
+            _ => return Ok(answer),
+        }
+    }
+    Err(ProbeError::Protocol {
+        target: login.target.clone(),
+        detail: "the server called two fresh Digest nonces stale".into(),
+    })
 }
 
 #[cfg(test)]
