@@ -165,7 +165,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct IssueArgs {
-    /// A report.json from a conformant run.
+    /// The run folder (or the report.json inside it) of a conformant run,
+    /// sealed by this lab key (`run --lab-key/--lab-cert` or `report sign`).
     #[arg(long)]
     pub report: PathBuf,
     /// The lab's private key (lab.key).
@@ -193,6 +194,10 @@ pub struct IssueArgs {
     /// The lab's registry (SQLite) to record the label in (default: registry.db beside the key).
     #[arg(long)]
     pub registry: Option<PathBuf>,
+    /// Issue a demonstration label for a run against a simulated product
+    /// (`sim:`); the label says so in its signed claims.
+    #[arg(long)]
+    pub allow_simulated: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

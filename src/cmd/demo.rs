@@ -69,7 +69,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
     println!("\n3. Issue: a signed label from the report");
     let label_dir = out.join("label");
     let issue_args = IssueArgs {
-        report: run_dir.join("report.json"),
+        report: run_dir.clone(),
         key: lab_dir.join("lab.key"),
         cert: lab_cert.clone(),
         out: label_dir.clone(),
@@ -78,6 +78,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         passphrase_env: None,
         serial: None,
         registry: None,
+        allow_simulated: true,
         format: Format::Text,
     };
     let label = match issue_label(&issue_args)? {

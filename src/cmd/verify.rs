@@ -225,8 +225,13 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
         )?)?,
         Format::Text => {
             println!(
-                "{}: {}",
+                "{}{}: {}",
                 result.status.as_str().to_uppercase(),
+                if result.claims.as_ref().is_some_and(|c| c.simulated) {
+                    " (DEMONSTRATION LABEL, NOT A TESTED PRODUCT)"
+                } else {
+                    ""
+                },
                 result.reason
             );
             if let Some(c) = &result.claims {
@@ -258,6 +263,23 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
         LabelStatus::Valid => Exit::Success,
         _ => Exit::Negative,
     })
+}
+
+/// A label whose serial and key id another, different label in the batch
+/// already holds: the lab signed two labels with one serial (one of them is
+/// not the label its registry holds, and they share a revocation bit).
+fn duplicate_serial(v: Verification, first: &str) -> Verification {
+    let (serial, kid) = match (&v.claims, &v.issuer) {
+        (Some(c), Some(i)) => (c.serial, i.kid.clone()),
+        _ => return v,
+    };
+    Verification {
+        status: LabelStatus::Invalid,
+        reason: format!(
+            "serial {serial} of the lab key with kid {kid} is also on a different label ({first}): a lab signs one label per serial"
+        ),
+        ..v
+    }
 }
 
 /// Largest batch file read.
@@ -344,6 +366,11 @@ fn verify_batch(
     }
     let mut counts: std::collections::BTreeMap<&'static str, u64> =
         std::collections::BTreeMap::new();
+    // (kid, serial) -> the first input holding it and its claims' digest: a
+    // lab signs one label per serial, for ever.
+    let mut serials: std::collections::HashMap<(String, u64), (String, [u8; 32])> =
+        std::collections::HashMap::new();
+    let mut duplicates = 0u64;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for chunk in entries.chunks(BATCH_CHUNK) {
@@ -366,6 +393,28 @@ fn verify_batch(
                 }),
                 Err(why) => Verification::invalid_input(why.clone()),
             };
+            let mut duplicate_of = None;
+            if let (Some(c), Some(i)) = (&result.claims, &result.issuer) {
+                let digest = iotmark_labels::report_digest(&c.to_cbor());
+                match serials.entry((i.kid.clone(), c.serial)) {
+                    std::collections::hash_map::Entry::Occupied(first)
+                        if first.get().1 != digest =>
+                    {
+                        duplicate_of = Some(first.get().0.clone());
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => {}
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((entry.name.clone(), digest));
+                    }
+                }
+            }
+            let result = match &duplicate_of {
+                Some(first) => {
+                    duplicates += 1;
+                    duplicate_serial(result, first)
+                }
+                None => result,
+            };
             *counts.entry(result.status.as_str()).or_default() += 1;
             match args.format {
                 Format::Json => {
@@ -373,6 +422,9 @@ fn verify_batch(
                         result_json(&result, status.map(|(_, s)| s.as_str()), trust_list)?;
                     if let Some(obj) = json.as_object_mut() {
                         obj.insert("input".into(), entry.name.clone().into());
+                        if let Some(first) = &duplicate_of {
+                            obj.insert("duplicate_serial_of".into(), first.clone().into());
+                        }
                     }
                     writeln!(out, "{}", serde_json::to_string(&json)?)?;
                 }
@@ -400,6 +452,7 @@ fn verify_batch(
                     "revoked": counts.get("revoked").copied().unwrap_or(0),
                     "support-ended": counts.get("support-ended").copied().unwrap_or(0),
                     "invalid": counts.get("invalid").copied().unwrap_or(0),
+                    "duplicate_serials": duplicates,
                     "all_valid": valid == total,
                     "seconds": (seconds * 1000.0).round() / 1000.0,
                 }

@@ -637,6 +637,17 @@ fn check_with(
 
     let claims = Claims::from_cbor(label.payload())
         .map_err(|e| fail(3, e.to_string(), None, Some(issuer.clone())))?;
+    // What a lab may sign is checked on every verification, not only when a
+    // label is issued: a key used outside `iotmark issue` gains nothing.
+    // Against the real clock: `at` asks about another day, not another now.
+    claims.check_dates(OffsetDateTime::now_utc()).map_err(|e| {
+        fail(
+            3,
+            format!("the label claims what a lab may not sign: {e}"),
+            Some(claims.clone()),
+            Some(issuer.clone()),
+        )
+    })?;
     let signed = |stage: u8, e: LabelError| {
         fail(
             stage,
@@ -718,7 +729,12 @@ fn check_with(
         (
             LabelStatus::Valid,
             format!(
-                "genuine label from {} for {}; security updates until {}",
+                "genuine {} from {} for {}; security updates until {}",
+                if claims.simulated {
+                    "demonstration label (a simulated product, not a tested one)"
+                } else {
+                    "label"
+                },
                 lab.name(),
                 claims.schemes.join(", "),
                 claims.support_end

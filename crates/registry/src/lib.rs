@@ -38,6 +38,7 @@
 //!     disclosure_contact: "https://acme.example/security".into(),
 //!     schemes: vec!["uk-psti".into()],
 //!     report_sha256: iotmark_labels::claims::ReportDigest::compact(b"report"),
+//!     simulated: false,
 //! })?;
 //! assert_eq!(issued.serial, 1);
 //! let proof = registry.inclusion_proof(1)?;
@@ -45,6 +46,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod binding;
 mod error;
 mod schema;
 
@@ -187,6 +189,31 @@ impl Registry {
             .optional())?;
         pem.map(|p| LabCertificate::from_pem(&p).map_err(RegistryError::Label))
             .transpose()
+    }
+
+    /// The registry's identity: random, made once, kept in `meta`. A lab
+    /// key's binding ([`binding`]) names it, so a second registry for the key
+    /// is told apart from a copy of the first.
+    pub fn registry_id(&mut self) -> Result<String, RegistryError> {
+        let r = self.conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('registry_id', lower(hex(randomblob(16))))",
+            [],
+        );
+        self.db(r)?;
+        self.db(self.conn.query_row(
+            "SELECT value FROM meta WHERE key = 'registry_id'",
+            [],
+            |r| r.get(0),
+        ))
+    }
+
+    /// The highest serial issued (0 when none).
+    pub fn highest_serial(&self) -> Result<u64, RegistryError> {
+        let max: Option<i64> =
+            self.db(self
+                .conn
+                .query_row("SELECT MAX(serial) FROM labels", [], |r| r.get(0)))?;
+        Ok(u64::try_from(max.unwrap_or(0)).unwrap_or(0))
     }
 
     /// Issues one label: inside one transaction, assigns the serial (the one

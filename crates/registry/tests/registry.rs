@@ -31,6 +31,7 @@ fn claims(serial: u64) -> Claims {
         disclosure_contact: "https://acme.example/security".into(),
         schemes: vec!["uk-psti".into()],
         report_sha256: iotmark_labels::claims::ReportDigest::Sha256([7; 32]),
+        simulated: false,
     }
 }
 

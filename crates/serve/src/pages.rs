@@ -67,6 +67,14 @@ fn banner(v: &Verification, today: time::Date) -> (String, &'static str, String)
         );
     };
     match v.status {
+        // Never green: a demonstration label was issued from a simulated
+        // product, and says so in what the lab signed.
+        LabelStatus::Valid | LabelStatus::SupportEnded if c.simulated => (
+            "Demonstration label — not a tested product".to_owned(),
+            "demo",
+            "<p class=\"big\">This label was made in a demonstration.</p>\n<p>It is genuine, but the lab issued it for a simulated product: no real product was tested. Treat the product as having no security label.</p>"
+                .to_owned(),
+        ),
         LabelStatus::Valid => (
             format!("Security updates until {}", long_date(c.support_end)),
             "valid",
