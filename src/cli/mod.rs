@@ -159,6 +159,10 @@ pub struct RunArgs {
     /// Environment variable holding the passphrase of an encrypted --lab-key.
     #[arg(long, value_name = "VAR", requires = "lab_key")]
     pub lab_passphrase_env: Option<String>,
+    /// Empty --out first when it holds an earlier run (without it, such a
+    /// folder is refused: a run never inherits another's files or seal).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub probe: ProbeArgs,
 }

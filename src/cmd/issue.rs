@@ -319,18 +319,22 @@ pub fn issue(args: IssueArgs) -> anyhow::Result<Exit> {
             match args.format {
                 Format::Json => output::print_json(&label)?,
                 Format::Text => {
-                    println!(
+                    outln!(
                         "label {} issued by {} (kid {}), {} bytes, QR version {}",
-                        label.serial, label.lab, label.kid, label.bytes, label.qr_version
+                        label.serial,
+                        label.lab,
+                        label.kid,
+                        label.bytes,
+                        label.qr_version
                     );
-                    println!("{}", label.url);
-                    println!(
+                    outln!("{}", label.url);
+                    outln!(
                         "  recorded in {} (log leaf {})",
                         label.registry.display(),
                         label.leaf_index
                     );
                     for f in &label.files {
-                        println!("  wrote {}", f.display());
+                        outln!("  wrote {}", f.display());
                     }
                 }
             }

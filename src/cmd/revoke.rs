@@ -51,11 +51,13 @@ pub fn revoke(args: RevokeArgs) -> anyhow::Result<Exit> {
             "status_list_revoked": revoked,
         }))?,
         Format::Text => {
-            println!(
+            outln!(
                 "label {} revoked at {}: {}",
-                record.serial, record.revoked_at, record.reason
+                record.serial,
+                record.revoked_at,
+                record.reason
             );
-            println!(
+            outln!(
                 "wrote status list {} ({revoked} revoked, {} bytes)",
                 out.display(),
                 signed.len()

@@ -224,7 +224,7 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
             trust_list.as_ref(),
         )?)?,
         Format::Text => {
-            println!(
+            outln!(
                 "{}{}: {}",
                 result.status.as_str().to_uppercase(),
                 if result.claims.as_ref().is_some_and(|c| c.simulated) {
@@ -235,27 +235,31 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
                 result.reason
             );
             if let Some(c) = &result.claims {
-                println!(
+                outln!(
                     "  {} {} firmware {}, label {} issued {}",
-                    c.manufacturer, c.model, c.firmware, c.serial, c.issued
+                    c.manufacturer,
+                    c.model,
+                    c.firmware,
+                    c.serial,
+                    c.issued
                 );
-                println!("  security updates until {}", c.support_end);
-                println!("  report security problems: {}", c.disclosure_contact);
-                println!("  schemes: {}", c.schemes.join(", "));
+                outln!("  security updates until {}", c.support_end);
+                outln!("  report security problems: {}", c.disclosure_contact);
+                outln!("  schemes: {}", c.schemes.join(", "));
             }
             if let Some(i) = &result.issuer {
-                println!("  tested by {} (kid {})", i.lab, i.kid);
+                outln!("  tested by {} (kid {})", i.lab, i.kid);
             }
             if let Some(t) = &trust_list {
-                println!(
+                outln!(
                     "  trust list of {} issued {}",
                     t["authority"].as_str().unwrap_or_default(),
                     t["issued"].as_str().unwrap_or_default()
                 );
             }
             match &status {
-                Some((_, source)) => println!("  {} ({source})", result.revocation.describe()),
-                None => println!("  {}", result.revocation.describe()),
+                Some((_, source)) => outln!("  {} ({source})", result.revocation.describe()),
+                None => outln!("  {}", result.revocation.describe()),
             }
         }
     }
@@ -371,8 +375,7 @@ fn verify_batch(
     let mut serials: std::collections::HashMap<(String, u64), (String, [u8; 32])> =
         std::collections::HashMap::new();
     let mut duplicates = 0u64;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(output::QuietStdout);
     for chunk in entries.chunks(BATCH_CHUNK) {
         let chunk: Vec<Entry> = chunk
             .iter()
