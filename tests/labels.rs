@@ -203,13 +203,25 @@ fn tampered_and_foreign_labels_are_rejected_with_a_reason() {
         let path = work.path().join(format!("flip-{pos}.cose"));
         std::fs::write(&path, &bad).unwrap();
         let v = verify(&lab, path.to_str().unwrap(), &[]);
-        assert_eq!(v.code, 1, "bit flip at byte {pos} accepted");
         let j = v.json();
-        assert_eq!(j["valid"], false);
-        assert!(!j["reason"].as_str().unwrap().is_empty());
+        assert_eq!(j["valid"], false, "bit flip at byte {pos} accepted");
+        let reason = j["reason"].as_str().unwrap();
+        // A flip in the key id names a lab nobody gave the verifier: that
+        // cannot be told from an unknown lab's label (exit 3); any other
+        // flip is a label that is not genuine (exit 1).
+        if reason.starts_with("no lab certificate with kid") {
+            assert_eq!((v.code, j["status"].as_str()), (3, Some("unverifiable")));
+        } else {
+            assert_eq!(
+                (v.code, j["status"].as_str()),
+                (1, Some("invalid")),
+                "{reason}"
+            );
+        }
     }
 
-    // A different lab under the same authority cannot vouch for it.
+    // A different lab's certificate cannot vouch for it: the label's own lab
+    // is unknown to this verifier, which cannot tell (exit 3).
     let other = new_lab("uk-psti");
     let v = iotmark([
         "verify",
@@ -221,7 +233,8 @@ fn tampered_and_foreign_labels_are_rejected_with_a_reason() {
         "--format",
         "json",
     ]);
-    assert_eq!(v.code, 1);
+    assert_eq!(v.code, 3);
+    assert_eq!(v.json()["status"], "unverifiable");
     assert!(
         v.json()["reason"].as_str().unwrap().contains("kid"),
         "{}",
@@ -327,7 +340,8 @@ fn garbage_inputs_to_verify_are_rejected_cleanly() {
     let noise = work.path().join("noise.png");
     std::fs::write(&noise, b"\x89PNG\r\n\x1a\nthis is not a png").unwrap();
     let v = verify(&lab, noise.to_str().unwrap(), &[]);
-    assert!(v.code == 1 || v.code == 2, "{}", v.stderr);
+    assert_eq!(v.code, 3, "{}", v.stderr);
+    assert_eq!(v.json()["status"], "unverifiable");
     let v = verify(&lab, "HTTPS://IOTMARK.EXAMPLE/L/12345", &[]);
     assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
     let v = verify(&lab, "HTTPS://IOTMARK.EXAMPLE/L/12a45", &[]);
@@ -501,6 +515,19 @@ fn registry_records_labels_proves_them_and_revocation_is_checked() {
         .unwrap()
         .to_owned();
     assert!(j["reason"].as_str().unwrap().contains(&issued), "{j}");
+    // Why and since when, from the signed list.
+    assert_eq!(
+        j["revocation"]["reason"], "firmware 2.4.1 withdrawn by the manufacturer",
+        "{j}"
+    );
+    let revoked_at = j["revocation"]["revoked_at"].as_str().unwrap();
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("on {revoked_at}: firmware 2.4.1 withdrawn")),
+        "{j}"
+    );
     let v = verify(
         &lab,
         w.join("l2/label.cose").to_str().unwrap(),
@@ -566,14 +593,236 @@ fn registry_records_labels_proves_them_and_revocation_is_checked() {
         .unwrap()
         .contains("cached"));
 
-    // A stale list (past its next update) is refused, naming it.
+    // A stale list (past its next update) cannot clear a label: the answer
+    // is unverifiable (exit 3), never valid; a revocation it lists stands.
+    let signer = iotmark_labels::LabelSigner::from_files(&lab.lab_key(), &lab.lab_cert()).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let stale = iotmark_labels::status::StatusList::new(
+        [1],
+        3,
+        now - time::Duration::days(10),
+        now - time::Duration::days(3),
+    )
+    .unwrap()
+    .sign(&signer)
+    .unwrap();
+    let stale_path = w.join("stale-status-list.cose");
+    std::fs::write(&stale_path, stale).unwrap();
+    let sp = stale_path.to_str().unwrap();
     let v = verify(
         &lab,
-        label1.to_str().unwrap(),
-        &["--status", st, "--at", "2031-06-01"],
+        w.join("l2/label.cose").to_str().unwrap(),
+        &["--status", sp],
     );
-    assert_eq!(v.code, 2, "{}", v.stdout);
-    assert!(v.stderr.contains("expired"), "{}", v.stderr);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["status"], "unverifiable", "{j}");
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not check whether this label was withdrawn"),
+        "{j}"
+    );
+    assert_eq!(j["revocation"]["checked"], false, "{j}");
+    let v = verify(&lab, label1.to_str().unwrap(), &["--status", sp]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert_eq!(v.json()["status"], "revoked");
+    // A list that cannot be had at all: unverifiable too.
+    let v = verify(
+        &lab,
+        w.join("l2/label.cose").to_str().unwrap(),
+        &["--status", "http://127.0.0.1:9/status-list.cose"],
+    );
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "unverifiable");
+}
+
+#[test]
+fn status_publish_keeps_a_list_fresh_with_nothing_revoked() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
+    let issued = issue(&lab, &w.join("run/report.json"), &w.join("label"));
+    assert_eq!(issued.code, 0, "{}", issued.stderr);
+    let registry = lab.root.join("lab/registry.db");
+    let out = w.join("published.cose");
+    let r = iotmark([
+        "status",
+        "publish",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let p = r.json();
+    assert_eq!(p["revoked"], 0);
+    assert!(out.is_file());
+    let v = verify(
+        &lab,
+        w.join("label/label.cose").to_str().unwrap(),
+        &["--status", out.to_str().unwrap()],
+    );
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["status"], "valid");
+    assert_eq!(j["revocation"]["checked"], true, "{j}");
+    assert_eq!(j["revocation"]["revoked"], false, "{j}");
+    assert_eq!(
+        j["revocation"]["status_list_next_update"], p["next_update"],
+        "{j}"
+    );
+    // Another lab's key cannot publish for this registry.
+    let other = new_lab("uk-psti");
+    let r = iotmark([
+        "status",
+        "publish",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--key",
+        other.lab_key().to_str().unwrap(),
+        "--cert",
+        other.lab_cert().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("belongs to lab"), "{}", r.stderr);
+}
+
+#[test]
+fn each_outcome_is_told_apart() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
+    let r = issue(&lab, &w.join("run/report.json"), &w.join("label"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cose = w.join("label/label.cose");
+    let c = cose.to_str().unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+
+    // Asked about a day before it was issued.
+    let before = (today - time::Duration::days(1)).to_string();
+    let v = verify(&lab, c, &["--at", &before]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let j = v.json();
+    assert_eq!(j["status"], "not-yet-valid", "{j}");
+    assert!(
+        j["reason"].as_str().unwrap().contains("was issued on"),
+        "{j}"
+    );
+
+    // A photo that cannot be read as an image.
+    let noise = w.join("noise.png");
+    std::fs::write(&noise, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let v = verify(&lab, noise.to_str().unwrap(), &[]);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "unverifiable");
+
+    // A lab certificate the verifier does not have.
+    let v = iotmark([
+        "verify",
+        c,
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+        "--lab-cert",
+        new_lab("uk-psti").lab_cert().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["status"], "unverifiable", "{j}");
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no lab certificate with kid"),
+        "{j}"
+    );
+
+    // A batch: each outcome counted on its own.
+    let dir = w.join("batch");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&cose, dir.join("a-valid.cose")).unwrap();
+    let r = issue(&lab, &w.join("run/report.json"), &w.join("label-2"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::copy(w.join("label-2/label.cose"), dir.join("b-revoked.cose")).unwrap();
+    let revoke = iotmark([
+        "revoke",
+        "--registry",
+        lab.root.join("lab/registry.db").to_str().unwrap(),
+        "--serial",
+        "2",
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--reason",
+        "recalled",
+    ]);
+    assert_eq!(revoke.code, 0, "{}", revoke.stderr);
+    let mut bad = std::fs::read(&cose).unwrap();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(dir.join("c-invalid.cose"), bad).unwrap();
+    std::fs::write(
+        dir.join("d-unverifiable.png"),
+        b"\x89PNG\r\n\x1a\nnot really",
+    )
+    .unwrap();
+    std::fs::copy(lab.lab_cert(), dir.join("lab.pem")).unwrap();
+    let status = lab.root.join("lab/status-list.cose");
+    let batch = |at: Option<&str>| {
+        let mut args = vec![
+            "verify".to_string(),
+            "--batch".into(),
+            dir.display().to_string(),
+            "--trust-anchor".into(),
+            lab.authority().display().to_string(),
+            "--status".into(),
+            status.display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        if let Some(at) = at {
+            args.extend(["--at".into(), at.to_string()]);
+        }
+        let r = iotmark(args);
+        let last = r.stdout.lines().last().unwrap().to_string();
+        let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
+        (r.code, summary["summary"].clone())
+    };
+    let (code, s) = batch(None);
+    assert_eq!(code, 1, "{s}");
+    for (k, n) in [
+        ("total", 4),
+        ("valid", 1),
+        ("revoked", 1),
+        ("invalid", 1),
+        ("unverifiable", 1),
+        ("support-ended", 0),
+        ("not-yet-valid", 0),
+    ] {
+        assert_eq!(s[k], n, "{k}: {s}");
+    }
+    let (_, s) = batch(Some("2040-01-01"));
+    assert_eq!(s["support-ended"], 1, "{s}");
+    assert_eq!(s["valid"], 0, "{s}");
+    let (_, s) = batch(Some(&before));
+    assert_eq!(s["not-yet-valid"], 1, "{s}");
+    // Only undecidable labels besides valid ones: exit 3.
+    std::fs::remove_file(dir.join("b-revoked.cose")).unwrap();
+    std::fs::remove_file(dir.join("c-invalid.cose")).unwrap();
+    let (code, s) = batch(None);
+    assert_eq!(code, 3, "{s}");
 }
 
 #[test]

@@ -45,6 +45,9 @@ pub enum Command {
     Catalogue(CatalogueArgs),
     /// Revoke an issued label and publish the lab's signed status list.
     Revoke(RevokeArgs),
+    /// The lab's signed status list: publish a fresh one (also with nothing revoked).
+    #[command(subcommand)]
+    Status(crate::cmd::status::StatusCommand),
     /// The registry's transparency log: proofs, and checking them offline.
     #[command(subcommand)]
     Log(LogCommand),

@@ -87,6 +87,8 @@ pub enum RegistryError {
         at: String,
     },
     /// A revocation needs a reason.
+    #[error("a revocation reason is at most 512 bytes, without control characters")]
+    BadReason,
     #[error("a revocation needs a reason")]
     EmptyReason,
     /// Nothing in the log yet.

@@ -406,6 +406,10 @@ impl Registry {
         if reason.is_empty() {
             return Err(RegistryError::EmptyReason);
         }
+        // The reason is published in the signed status list.
+        if reason.len() > 512 || reason.chars().any(char::is_control) {
+            return Err(RegistryError::BadReason);
+        }
         let path = self.path.clone();
         let sql = |e| RegistryError::sqlite(&path, e);
         let tx = self
@@ -484,8 +488,18 @@ impl Registry {
                 .conn
                 .query_row("SELECT MAX(serial) FROM labels", [], |r| r.get(0)))?;
         let size = u64::try_from(max.unwrap_or(0)).unwrap_or(0) + 1;
-        let revoked = self.revocations()?.into_iter().map(|r| r.serial);
+        let records = self.revocations()?;
+        let revoked = records.iter().map(|r| r.serial);
+        let entries = records
+            .iter()
+            .map(|r| iotmark_labels::status::RevocationEntry {
+                serial: r.serial,
+                revoked_at: r.revoked_at.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect();
         let list = iotmark_labels::status::StatusList::new(revoked, size, issued, next_update)
+            .and_then(|l| l.with_entries(entries))
             .map_err(RegistryError::Label)?;
         list.sign(signer).map_err(RegistryError::Label)
     }
