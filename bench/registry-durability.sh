@@ -18,14 +18,14 @@ trap 'rm -rf "$work"' EXIT
 "$BIN" keys init-authority --name "Durability Body" --out "$work/authority" >/dev/null
 "$BIN" keys init-lab --authority "$work/authority" --name "Durability Lab" --scope uk-psti --out "$work/lab" >/dev/null
 "$BIN" run --profile examples/profiles/good-camera.json --device sim:good-camera \
-  --scheme uk-psti --out "$work/run" --format json >/dev/null
+  --scheme uk-psti --out "$work/run" --lab-key "$work/lab/lab.key" --lab-cert "$work/lab/lab.pem" --format json >/dev/null
 db="$work/lab/registry.db"
 
 returned=0 killed=0 refused=0
 start=$(date +%s)
 for i in $(seq 1 "$N"); do
   out="$work/labels/$i"
-  "$BIN" issue --report "$work/run/report.json" --key "$work/lab/lab.key" \
+  "$BIN" issue --allow-simulated --report "$work/run/report.json" --key "$work/lab/lab.key" \
     --cert "$work/lab/lab.pem" --registry "$db" --out "$out" --format json \
     >"$work/stdout.$i" 2>"$work/stderr.$i" &
   pid=$!

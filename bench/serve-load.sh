@@ -69,10 +69,10 @@ echo "== labels"
 "$bin" keys init-authority --name "Bench Accreditation Body" --out "$work/authority" >/dev/null
 "$bin" keys init-lab --authority "$work/authority" --name "Bench Test Lab" --out "$work/lab" >/dev/null
 "$bin" run --profile examples/profiles/good-camera.json --device sim:good-camera \
-  --scheme uk-psti --out "$work/run" >/dev/null
-"$bin" issue --report "$work/run/report.json" --key "$work/lab/lab.key" \
+  --scheme uk-psti --out "$work/run" --lab-key "$work/lab/lab.key" --lab-cert "$work/lab/lab.pem" >/dev/null
+"$bin" issue --allow-simulated --report "$work/run/report.json" --key "$work/lab/lab.key" \
   --cert "$work/lab/lab.pem" --out "$work/label-1" >/dev/null
-"$bin" issue --report "$work/run/report.json" --key "$work/lab/lab.key" \
+"$bin" issue --allow-simulated --report "$work/run/report.json" --key "$work/lab/lab.key" \
   --cert "$work/lab/lab.pem" --out "$work/label-2" >/dev/null
 # A status list, so that revocation is really checked on each request.
 "$bin" revoke --registry "$work/lab/registry.db" --serial 2 --key "$work/lab/lab.key" \

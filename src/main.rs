@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// First, so that its `outln!` and `out!` macros are visible in the rest.
+#[macro_use]
+mod output;
 mod cli;
 mod cmd;
-mod output;
 
 /// What a command concluded, as an exit status (the contract in README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -422,3 +422,240 @@ fn fleets_run_every_unit_and_summarise() {
     assert_eq!(real.code, 2, "{}", real.stderr);
     assert!(real.stderr.contains("sim:<product>"), "{}", real.stderr);
 }
+
+#[test]
+fn run_out_never_inherits_an_earlier_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let lab = dir.path().join("lab");
+    for args in [
+        vec!["keys", "init-authority", "--name", "A", "--out"],
+        vec!["keys", "init-lab", "--name", "L", "--authority"],
+    ] {
+        let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        if args[1] == "init-authority" {
+            args.push(dir.path().join("authority").display().to_string());
+        } else {
+            args.push(dir.path().join("authority").display().to_string());
+            args.extend(["--out".into(), lab.display().to_string()]);
+        }
+        let r = iotmark(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let (key, cert) = (lab.join("lab.key"), lab.join("lab.pem"));
+    let signed = [
+        "--lab-key",
+        key.to_str().unwrap(),
+        "--lab-cert",
+        cert.to_str().unwrap(),
+    ];
+    let first = run_psti("good-camera", &out, &signed);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(out.join("report.seal").is_file());
+
+    // Again into the same folder: refused, and the earlier run is untouched.
+    let before = std::fs::read(out.join("report.json")).unwrap();
+    let again = run_psti("good-camera", &out, &[]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("holds an earlier run"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("report.seal"), "{}", again.stderr);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
+
+    // --force empties it first: no seal of the earlier run survives, so the
+    // new report is honestly unsigned rather than "tampered with".
+    std::fs::write(out.join("stray.txt"), "left by hand").unwrap();
+    let forced = run_psti("good-camera", &out, &["--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(!out.join("report.seal").exists());
+    assert!(!out.join("stray.txt").exists());
+    assert_ne!(std::fs::read(out.join("report.json")).unwrap(), before);
+    let v = iotmark(["report", "verify", out.to_str().unwrap()]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(
+        v.stdout.contains("the report is not signed"),
+        "{}",
+        v.stdout
+    );
+}
+
+#[test]
+fn feature_files_are_hashed_as_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let features = dir.path().join("features");
+    let copy = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("features"))
+        .arg(&features)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    // A changed scenario text: the report must vouch for this text, not for
+    // the built-in file of the same name.
+    let file = features.join("psti/passwords.feature");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("Scenario:", "Scenario: (edited)", 1)).unwrap();
+    let out = dir.path().join("run");
+    let r = run_psti(
+        "good-camera",
+        &out,
+        &["--features", features.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let sha = |path: &std::path::Path| {
+        let o = std::process::Command::new("sha256sum")
+            .arg(path)
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()[..64].to_string()
+    };
+    let hash_of = |name: &str| {
+        report["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == name)
+            .unwrap_or_else(|| panic!("{name} in {}", report["features"]))["sha256"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(hash_of("psti/passwords.feature"), sha(&file));
+    assert_ne!(
+        hash_of("psti/passwords.feature"),
+        sha(&repo().join("features/psti/passwords.feature"))
+    );
+    assert_eq!(
+        hash_of("psti/support.feature"),
+        sha(&features.join("psti/support.feature"))
+    );
+}
+
+/// Runs `iotmark ARGS` with stdout a pipe whose reading end is closed before
+/// the command writes anything: it must end as usual, without a panic.
+fn with_closed_stdout(args: &[&str]) -> (i32, String) {
+    let mut child = std::process::Command::new(bin())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (code, stderr) = with_closed_stdout(&["catalogue", "--scheme", "en303645-full"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let r = iotmark([
+        "keys",
+        "init-authority",
+        "--name",
+        "A",
+        "--out",
+        root.join("authority").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = iotmark([
+        "keys",
+        "init-lab",
+        "--name",
+        "L",
+        "--authority",
+        root.join("authority").to_str().unwrap(),
+        "--out",
+        root.join("lab").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run = root.join("run");
+    let (code, stderr) = with_closed_stdout(&[
+        "run",
+        "--profile",
+        profile("good-camera").to_str().unwrap(),
+        "--device",
+        "sim:good-camera",
+        "--scheme",
+        "uk-psti",
+        "--out",
+        run.to_str().unwrap(),
+        "--lab-key",
+        root.join("lab/lab.key").to_str().unwrap(),
+        "--lab-cert",
+        root.join("lab/lab.pem").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "run exits as usual: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let label = root.join("label");
+    let (code, stderr) = with_closed_stdout(&[
+        "issue",
+        "--allow-simulated",
+        "--report",
+        run.to_str().unwrap(),
+        "--key",
+        root.join("lab/lab.key").to_str().unwrap(),
+        "--cert",
+        root.join("lab/lab.pem").to_str().unwrap(),
+        "--out",
+        label.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let png = label.join("label.png");
+    let anchor = root.join("authority/authority.pem");
+    let (code, stderr) = with_closed_stdout(&[
+        "verify",
+        png.to_str().unwrap(),
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "verify exits as usual: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let urls = root.join("urls.txt");
+    let url = std::fs::read_to_string(label.join("label.url")).unwrap();
+    std::fs::write(&urls, url.repeat(200)).unwrap();
+    let (code, stderr) = with_closed_stdout(&[
+        "verify",
+        "--batch",
+        urls.to_str().unwrap(),
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--lab-cert",
+        root.join("lab/lab.pem").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // As a user types it.
+    let piped = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' verify '{}' --trust-anchor '{}' | head -1; exit ${{PIPESTATUS[0]}}",
+            bin(),
+            png.display(),
+            anchor.display()
+        ))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&piped.stdout);
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(piped.status.code(), Some(0), "{stderr}");
+    assert!(stdout.starts_with("VALID"), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

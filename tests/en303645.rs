@@ -190,7 +190,8 @@ fn not_applicable_on_an_unconditional_provision_is_refused_anywhere() {
             p["ics"][id] =
                 json!({"support": "N/A", "detail": "We consider this does not apply to us."});
         });
-        let run = run_camera(&path, scheme, &dir.path().join("out"), &[]);
+        // Each run its own folder: run --out never reuses an earlier run's.
+        let run = run_camera(&path, scheme, &dir.path().join(format!("out-{id}")), &[]);
         assert_eq!(run.code, 2, "{id}: {}", run.stderr);
         assert!(
             run.stderr.contains(&format!("/ics/{id}/support")),
@@ -203,7 +204,7 @@ fn not_applicable_on_an_unconditional_provision_is_refused_anywhere() {
     let path = edited_profile("good-camera", dir.path(), "na.json", |p| {
         p["ics"]["5.3-7"] = json!({"support": "N/A", "detail": "Updates are signed elsewhere."});
     });
-    let run = run_camera(&path, "en303645", &dir.path().join("out"), &[]);
+    let run = run_camera(&path, "en303645", &dir.path().join("out-5.3-7"), &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("/ics/5.3-7/support"), "{}", run.stderr);
 }
@@ -223,12 +224,12 @@ fn unjustified_recommendations_fail_4_1() {
             p["ics"]["5.6-9"] = json!({"support": "N", "detail": "no"});
         }),
     ];
-    for (needle, edit) in flaws {
+    for (i, (needle, edit)) in flaws.into_iter().enumerate() {
         let path = edited_profile("good-camera", dir.path(), "gaps.json", edit);
         let run = run_camera(
             &path,
             "en303645",
-            &dir.path().join("gaps"),
+            &dir.path().join(format!("gaps-{i}")),
             &["--attestations", att.to_str().unwrap()],
         );
         assert_eq!(run.code, 1, "{}", run.stderr);

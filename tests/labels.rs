@@ -55,20 +55,30 @@ fn new_lab(scope: &str) -> Lab {
     Lab { _dir: dir, root }
 }
 
+/// Seal the run folder of `report` with the lab's key, then issue a
+/// (demonstration) label from it.
 fn issue(lab: &Lab, report: &Path, out: &Path) -> Run {
-    iotmark([
-        "issue",
-        "--report",
-        report.to_str().unwrap(),
-        "--key",
-        lab.lab_key().to_str().unwrap(),
-        "--cert",
-        lab.lab_cert().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
+    seal(report.parent().unwrap(), &lab.lab_key(), &lab.lab_cert());
+    issue_only(lab, report, out, &["--allow-simulated"])
+}
+
+/// `iotmark issue` on the run folder as it is.
+fn issue_only(lab: &Lab, report: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "issue".to_string(),
+        "--report".into(),
+        report.display().to_string(),
+        "--key".into(),
+        lab.lab_key().display().to_string(),
+        "--cert".into(),
+        lab.lab_cert().display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    iotmark(args)
 }
 
 fn verify(lab: &Lab, input: &str, extra: &[&str]) -> Run {
@@ -193,13 +203,25 @@ fn tampered_and_foreign_labels_are_rejected_with_a_reason() {
         let path = work.path().join(format!("flip-{pos}.cose"));
         std::fs::write(&path, &bad).unwrap();
         let v = verify(&lab, path.to_str().unwrap(), &[]);
-        assert_eq!(v.code, 1, "bit flip at byte {pos} accepted");
         let j = v.json();
-        assert_eq!(j["valid"], false);
-        assert!(!j["reason"].as_str().unwrap().is_empty());
+        assert_eq!(j["valid"], false, "bit flip at byte {pos} accepted");
+        let reason = j["reason"].as_str().unwrap();
+        // A flip in the key id names a lab nobody gave the verifier: that
+        // cannot be told from an unknown lab's label (exit 3); any other
+        // flip is a label that is not genuine (exit 1).
+        if reason.starts_with("no lab certificate with kid") {
+            assert_eq!((v.code, j["status"].as_str()), (3, Some("unverifiable")));
+        } else {
+            assert_eq!(
+                (v.code, j["status"].as_str()),
+                (1, Some("invalid")),
+                "{reason}"
+            );
+        }
     }
 
-    // A different lab under the same authority cannot vouch for it.
+    // A different lab's certificate cannot vouch for it: the label's own lab
+    // is unknown to this verifier, which cannot tell (exit 3).
     let other = new_lab("uk-psti");
     let v = iotmark([
         "verify",
@@ -211,7 +233,8 @@ fn tampered_and_foreign_labels_are_rejected_with_a_reason() {
         "--format",
         "json",
     ]);
-    assert_eq!(v.code, 1);
+    assert_eq!(v.code, 3);
+    assert_eq!(v.json()["status"], "unverifiable");
     assert!(
         v.json()["reason"].as_str().unwrap().contains("kid"),
         "{}",
@@ -294,15 +317,19 @@ fn non_conformant_reports_and_out_of_scope_labs_get_no_label() {
         refused.stderr
     );
 
-    // A hand-edited report no longer matches its schema or its hash.
-    let edited = work.path().join("edited.json");
+    // A hand-edited report no longer matches its seal.
+    let edited = copy_run(&work.path().join("run"), &work.path().join("edited"));
     let mut r: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(work.path().join("run/report.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(edited.join("report.json")).unwrap()).unwrap();
     r["verdict"] = serde_json::json!("very-conformant");
-    std::fs::write(&edited, serde_json::to_vec(&r).unwrap()).unwrap();
-    let bad = issue(&lab, &edited, &work.path().join("l3"));
-    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    std::fs::write(edited.join("report.json"), serde_json::to_vec(&r).unwrap()).unwrap();
+    let bad = issue_only(
+        &lab,
+        &edited,
+        &work.path().join("l3"),
+        &["--allow-simulated"],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert!(bad.stderr.contains("/verdict"), "{}", bad.stderr);
 }
 
@@ -313,7 +340,8 @@ fn garbage_inputs_to_verify_are_rejected_cleanly() {
     let noise = work.path().join("noise.png");
     std::fs::write(&noise, b"\x89PNG\r\n\x1a\nthis is not a png").unwrap();
     let v = verify(&lab, noise.to_str().unwrap(), &[]);
-    assert!(v.code == 1 || v.code == 2, "{}", v.stderr);
+    assert_eq!(v.code, 3, "{}", v.stderr);
+    assert_eq!(v.json()["status"], "unverifiable");
     let v = verify(&lab, "HTTPS://IOTMARK.EXAMPLE/L/12345", &[]);
     assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
     let v = verify(&lab, "HTTPS://IOTMARK.EXAMPLE/L/12a45", &[]);
@@ -487,6 +515,19 @@ fn registry_records_labels_proves_them_and_revocation_is_checked() {
         .unwrap()
         .to_owned();
     assert!(j["reason"].as_str().unwrap().contains(&issued), "{j}");
+    // Why and since when, from the signed list.
+    assert_eq!(
+        j["revocation"]["reason"], "firmware 2.4.1 withdrawn by the manufacturer",
+        "{j}"
+    );
+    let revoked_at = j["revocation"]["revoked_at"].as_str().unwrap();
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("on {revoked_at}: firmware 2.4.1 withdrawn")),
+        "{j}"
+    );
     let v = verify(
         &lab,
         w.join("l2/label.cose").to_str().unwrap(),
@@ -552,14 +593,236 @@ fn registry_records_labels_proves_them_and_revocation_is_checked() {
         .unwrap()
         .contains("cached"));
 
-    // A stale list (past its next update) is refused, naming it.
+    // A stale list (past its next update) cannot clear a label: the answer
+    // is unverifiable (exit 3), never valid; a revocation it lists stands.
+    let signer = iotmark_labels::LabelSigner::from_files(&lab.lab_key(), &lab.lab_cert()).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let stale = iotmark_labels::status::StatusList::new(
+        [1],
+        3,
+        now - time::Duration::days(10),
+        now - time::Duration::days(3),
+    )
+    .unwrap()
+    .sign(&signer)
+    .unwrap();
+    let stale_path = w.join("stale-status-list.cose");
+    std::fs::write(&stale_path, stale).unwrap();
+    let sp = stale_path.to_str().unwrap();
     let v = verify(
         &lab,
-        label1.to_str().unwrap(),
-        &["--status", st, "--at", "2031-06-01"],
+        w.join("l2/label.cose").to_str().unwrap(),
+        &["--status", sp],
     );
-    assert_eq!(v.code, 2, "{}", v.stdout);
-    assert!(v.stderr.contains("expired"), "{}", v.stderr);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["status"], "unverifiable", "{j}");
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not check whether this label was withdrawn"),
+        "{j}"
+    );
+    assert_eq!(j["revocation"]["checked"], false, "{j}");
+    let v = verify(&lab, label1.to_str().unwrap(), &["--status", sp]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert_eq!(v.json()["status"], "revoked");
+    // A list that cannot be had at all: unverifiable too.
+    let v = verify(
+        &lab,
+        w.join("l2/label.cose").to_str().unwrap(),
+        &["--status", "http://127.0.0.1:9/status-list.cose"],
+    );
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "unverifiable");
+}
+
+#[test]
+fn status_publish_keeps_a_list_fresh_with_nothing_revoked() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
+    let issued = issue(&lab, &w.join("run/report.json"), &w.join("label"));
+    assert_eq!(issued.code, 0, "{}", issued.stderr);
+    let registry = lab.root.join("lab/registry.db");
+    let out = w.join("published.cose");
+    let r = iotmark([
+        "status",
+        "publish",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let p = r.json();
+    assert_eq!(p["revoked"], 0);
+    assert!(out.is_file());
+    let v = verify(
+        &lab,
+        w.join("label/label.cose").to_str().unwrap(),
+        &["--status", out.to_str().unwrap()],
+    );
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["status"], "valid");
+    assert_eq!(j["revocation"]["checked"], true, "{j}");
+    assert_eq!(j["revocation"]["revoked"], false, "{j}");
+    assert_eq!(
+        j["revocation"]["status_list_next_update"], p["next_update"],
+        "{j}"
+    );
+    // Another lab's key cannot publish for this registry.
+    let other = new_lab("uk-psti");
+    let r = iotmark([
+        "status",
+        "publish",
+        "--registry",
+        registry.to_str().unwrap(),
+        "--key",
+        other.lab_key().to_str().unwrap(),
+        "--cert",
+        other.lab_cert().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("belongs to lab"), "{}", r.stderr);
+}
+
+#[test]
+fn each_outcome_is_told_apart() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
+    let r = issue(&lab, &w.join("run/report.json"), &w.join("label"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cose = w.join("label/label.cose");
+    let c = cose.to_str().unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+
+    // Asked about a day before it was issued.
+    let before = (today - time::Duration::days(1)).to_string();
+    let v = verify(&lab, c, &["--at", &before]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let j = v.json();
+    assert_eq!(j["status"], "not-yet-valid", "{j}");
+    assert!(
+        j["reason"].as_str().unwrap().contains("was issued on"),
+        "{j}"
+    );
+
+    // A photo that cannot be read as an image.
+    let noise = w.join("noise.png");
+    std::fs::write(&noise, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let v = verify(&lab, noise.to_str().unwrap(), &[]);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "unverifiable");
+
+    // A lab certificate the verifier does not have.
+    let v = iotmark([
+        "verify",
+        c,
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+        "--lab-cert",
+        new_lab("uk-psti").lab_cert().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v.code, 3, "{}{}", v.stdout, v.stderr);
+    let j = v.json();
+    assert_eq!(j["status"], "unverifiable", "{j}");
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no lab certificate with kid"),
+        "{j}"
+    );
+
+    // A batch: each outcome counted on its own.
+    let dir = w.join("batch");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&cose, dir.join("a-valid.cose")).unwrap();
+    let r = issue(&lab, &w.join("run/report.json"), &w.join("label-2"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::copy(w.join("label-2/label.cose"), dir.join("b-revoked.cose")).unwrap();
+    let revoke = iotmark([
+        "revoke",
+        "--registry",
+        lab.root.join("lab/registry.db").to_str().unwrap(),
+        "--serial",
+        "2",
+        "--key",
+        lab.lab_key().to_str().unwrap(),
+        "--cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--reason",
+        "recalled",
+    ]);
+    assert_eq!(revoke.code, 0, "{}", revoke.stderr);
+    let mut bad = std::fs::read(&cose).unwrap();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(dir.join("c-invalid.cose"), bad).unwrap();
+    std::fs::write(
+        dir.join("d-unverifiable.png"),
+        b"\x89PNG\r\n\x1a\nnot really",
+    )
+    .unwrap();
+    std::fs::copy(lab.lab_cert(), dir.join("lab.pem")).unwrap();
+    let status = lab.root.join("lab/status-list.cose");
+    let batch = |at: Option<&str>| {
+        let mut args = vec![
+            "verify".to_string(),
+            "--batch".into(),
+            dir.display().to_string(),
+            "--trust-anchor".into(),
+            lab.authority().display().to_string(),
+            "--status".into(),
+            status.display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ];
+        if let Some(at) = at {
+            args.extend(["--at".into(), at.to_string()]);
+        }
+        let r = iotmark(args);
+        let last = r.stdout.lines().last().unwrap().to_string();
+        let summary: serde_json::Value = serde_json::from_str(&last).unwrap();
+        (r.code, summary["summary"].clone())
+    };
+    let (code, s) = batch(None);
+    assert_eq!(code, 1, "{s}");
+    for (k, n) in [
+        ("total", 4),
+        ("valid", 1),
+        ("revoked", 1),
+        ("invalid", 1),
+        ("unverifiable", 1),
+        ("support-ended", 0),
+        ("not-yet-valid", 0),
+    ] {
+        assert_eq!(s[k], n, "{k}: {s}");
+    }
+    let (_, s) = batch(Some("2040-01-01"));
+    assert_eq!(s["support-ended"], 1, "{s}");
+    assert_eq!(s["valid"], 0, "{s}");
+    let (_, s) = batch(Some(&before));
+    assert_eq!(s["not-yet-valid"], 1, "{s}");
+    // Only undecidable labels besides valid ones: exit 3.
+    std::fs::remove_file(dir.join("b-revoked.cose")).unwrap();
+    std::fs::remove_file(dir.join("c-invalid.cose")).unwrap();
+    let (code, s) = batch(None);
+    assert_eq!(code, 3, "{s}");
 }
 
 #[test]
@@ -598,8 +861,14 @@ fn trust_list_names_the_labs_a_verifier_trusts() {
     assert_eq!(run_psti("good-camera", &w.join("run"), &[]).code, 0);
     let report = w.join("run/report.json");
     let listed = issue_into(&lab, &report, &w.join("a"));
+    seal(
+        &w.join("run"),
+        &root.join("lab2/lab.key"),
+        &root.join("lab2/lab.pem"),
+    );
     let withdrawn = iotmark([
         "issue",
+        "--allow-simulated",
         "--report",
         report.to_str().unwrap(),
         "--key",
@@ -686,10 +955,11 @@ fn readable_private_keys_are_refused() {
         run_psti("good-camera", &work.path().join("run"), &[]).code,
         0
     );
-    let r = issue(
+    let r = issue_only(
         &lab,
         &work.path().join("run/report.json"),
         &work.path().join("l"),
+        &["--allow-simulated"],
     );
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -793,10 +1063,35 @@ fn passphrase_protected_keys_issue_and_revoke() {
     let run = run_psti("good-camera", &root.join("run"), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = p("run/report.json");
+    let run_dir = p("run");
+    let sealed = iotmark_env(
+        &[
+            "report",
+            "sign",
+            &run_dir,
+            "--key",
+            &lab_key,
+            "--cert",
+            &lab_cert,
+            "--passphrase-env",
+            "IOTMARK_TEST_LAB_PASS",
+        ],
+        &env,
+    );
+    assert_eq!(sealed.code, 0, "{}", sealed.stderr);
     let issue = |out: &str, pass: Option<&str>| {
         let out = p(out);
         let mut args = vec![
-            "issue", "--report", &report, "--key", &lab_key, "--cert", &lab_cert, "--out", &out,
+            "issue",
+            "--allow-simulated",
+            "--report",
+            &report,
+            "--key",
+            &lab_key,
+            "--cert",
+            &lab_cert,
+            "--out",
+            &out,
         ];
         if let Some(var) = pass {
             args.extend(["--passphrase-env", var]);
@@ -979,6 +1274,7 @@ fn verify_batch_from_a_folder_and_a_list_of_urls() {
         "--out",
         dl_dir.to_str().unwrap(),
         "--digital-link",
+        "--allow-simulated",
         "--format",
         "json",
     ]);
@@ -1002,4 +1298,347 @@ fn verify_batch_from_a_folder_and_a_list_of_urls() {
     let empty = work.path().join("empty.txt");
     std::fs::write(&empty, "# nothing\n").unwrap();
     assert_eq!(batch(&empty, &[]).code, 2);
+}
+
+/// Edit a copied run's report.json with `edit`.
+fn edit_report(run: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = run.join("report.json");
+    let mut r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    edit(&mut r);
+    std::fs::write(&path, serde_json::to_vec_pretty(&r).unwrap()).unwrap();
+}
+
+#[test]
+fn issue_needs_a_sealed_run_that_adds_up() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let run = w.join("run");
+    let r = run_psti(
+        "good-camera",
+        &run,
+        &[
+            "--lab-key",
+            lab.lab_key().to_str().unwrap(),
+            "--lab-cert",
+            lab.lab_cert().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let refused = |dir: &Path, name: &str, want: &[&str]| {
+        let r = issue_only(
+            &lab,
+            dir,
+            &w.join(format!("label-{name}")),
+            &["--allow-simulated"],
+        );
+        assert_eq!(r.code, 1, "{name}: {}{}", r.stdout, r.stderr);
+        for w in want {
+            assert!(r.stderr.contains(w), "{name}: wants {w:?} in\n{}", r.stderr);
+        }
+        assert!(!w.join(format!("label-{name}/label.cose")).exists());
+    };
+
+    // The overall verdict, one test case, one evidence line, the seal.
+    let d = copy_run(&run, &w.join("verdict"));
+    edit_report(&d, |r| r["verdict"] = "not-conformant".into());
+    refused(
+        &d,
+        "verdict",
+        &["changed since it was sealed", "report.json /verdict"],
+    );
+    let d = copy_run(&run, &w.join("case"));
+    edit_report(&d, |r| {
+        r["provisions"][0]["test_cases"][0]["reason"] = "fine".into()
+    });
+    refused(
+        &d,
+        "case",
+        &["report.json /provisions/0/test_cases/0 (5.1-1-1)"],
+    );
+    let d = copy_run(&run, &w.join("evidence"));
+    let evidence = std::fs::read_to_string(d.join("evidence.jsonl")).unwrap();
+    let mut lines: Vec<String> = evidence.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replacen("\"probe\":\"", "\"probe\":\"x", 1);
+    std::fs::write(d.join("evidence.jsonl"), lines.join("\n") + "\n").unwrap();
+    refused(&d, "evidence", &["evidence.jsonl line 3"]);
+    let d = copy_run(&run, &w.join("unsealed"));
+    std::fs::remove_file(d.join("report.seal")).unwrap();
+    refused(&d, "unsealed", &["is not sealed", "report sign"]);
+
+    // A run sealed by another lab's key is not this lab's to label.
+    let other = new_lab("uk-psti");
+    let d = copy_run(&run, &w.join("other-lab"));
+    seal(&d, &other.lab_key(), &other.lab_cert());
+    refused(
+        &d,
+        "other-lab",
+        &["was sealed by the key with kid", "not by this lab key"],
+    );
+
+    // Sealed again after editing: the verdicts must still add up.
+    let d = copy_run(&run, &w.join("resealed"));
+    edit_report(&d, |r| {
+        r["provisions"][0]["test_cases"][0]["verdict"] = "FAIL".into();
+    });
+    seal(&d, &lab.lab_key(), &lab.lab_cert());
+    refused(
+        &d,
+        "resealed",
+        &["(5.1-1-1): says FAIL, but its scenarios give PASS"],
+    );
+    let d = copy_run(&run, &w.join("summary"));
+    edit_report(&d, |r| r["summary"]["fail"] = 1.into());
+    seal(&d, &lab.lab_key(), &lab.lab_cert());
+    refused(&d, "summary", &["/summary: counts"]);
+    let d = copy_run(&run, &w.join("dropped"));
+    edit_report(&d, |r| {
+        r["provisions"][0]["test_cases"]
+            .as_array_mut()
+            .unwrap()
+            .remove(1);
+    });
+    seal(&d, &lab.lab_key(), &lab.lab_cert());
+    refused(&d, "dropped", &["is missing from the report"]);
+
+    // The untouched run gives a label whose report hash is the sealed one.
+    let r = issue_only(&lab, &run, &w.join("label"), &["--allow-simulated"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let seal_hash = iotmark([
+        "report",
+        "verify",
+        run.to_str().unwrap(),
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .json()["report_sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let label_hash = r.json()["claims"]["report_sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        seal_hash.starts_with(&label_hash),
+        "{seal_hash} / {label_hash}"
+    );
+}
+
+#[test]
+fn simulated_runs_give_only_demonstration_labels() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let run = w.join("run");
+    assert_eq!(run_psti("good-camera", &run, &[]).code, 0);
+    seal(&run, &lab.lab_key(), &lab.lab_cert());
+    let r = issue_only(&lab, &run, &w.join("refused"), &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("simulated product (sim:good-camera)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--allow-simulated"), "{}", r.stderr);
+
+    let r = issue_only(&lab, &run, &w.join("demo"), &["--allow-simulated"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["claims"]["simulated"], true);
+    let cose = w.join("demo/label.cose");
+    let v = verify(&lab, cose.to_str().unwrap(), &[]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    let j = v.json();
+    assert_eq!(j["claims"]["simulated"], true, "{j}");
+    assert_eq!(j["status"], "valid");
+    let text = iotmark([
+        "verify",
+        cose.to_str().unwrap(),
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+    ]);
+    let first = text.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "VALID (DEMONSTRATION LABEL, NOT A TESTED PRODUCT): genuine demonstration label"
+        ),
+        "{first}"
+    );
+
+    // A label the lab signs without the mark says nothing of the kind.
+    let raw = sign_raw_label(
+        &lab.lab_key(),
+        &lab.lab_cert(),
+        claims_for_report(&run.join("report.json"), 77),
+        None,
+        &w.join("raw"),
+    );
+    let j = verify(&lab, &raw, &[]).json();
+    assert_eq!(j["claims"]["simulated"], false, "{j}");
+}
+
+#[test]
+fn claims_a_lab_may_not_sign_are_refused_at_issue_and_at_verify() {
+    let lab = new_lab("uk-psti");
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let run = w.join("run");
+    assert_eq!(run_psti("good-camera", &run, &[]).code, 0);
+    let today = time::OffsetDateTime::now_utc().date();
+
+    let refused = |name: &str, edit: &dyn Fn(&mut serde_json::Value), want: &str| {
+        let d = copy_run(&run, &w.join(name));
+        edit_report(&d, |r| edit(r));
+        seal(&d, &lab.lab_key(), &lab.lab_cert());
+        let r = issue_only(
+            &lab,
+            &d,
+            &w.join(format!("label-{name}")),
+            &["--allow-simulated"],
+        );
+        assert_eq!(r.code, 1, "{name}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(want),
+            "{name}: wants {want:?} in\n{}",
+            r.stderr
+        );
+    };
+    refused(
+        "forever",
+        &|r| r["support_end"] = "9999-12-31".into(),
+        "more than 30 years after the issue date",
+    );
+    refused(
+        "ended",
+        &|r| r["support_end"] = "2020-01-31".into(),
+        "is not after the issue date",
+    );
+    let contact = |url: &'static str| {
+        move |r: &mut serde_json::Value| {
+            r["disclosure_contact"] = url.into();
+            r["declared"]["ixit"]["disclosure_policy_url"] = url.into();
+        }
+    };
+    refused(
+        "userinfo",
+        &contact("https://maker.example@evil.example/x"),
+        "user information is not allowed",
+    );
+    refused(
+        "javascript",
+        &contact("https://javascript:alert(1)"),
+        "port that is not a number",
+    );
+    refused(
+        "two-addresses",
+        &contact("mailto:a@maker.example,b@evil.example"),
+        "must name one address",
+    );
+    refused(
+        "not-checked",
+        &|r| r["disclosure_contact"] = "https://other.example/security".into(),
+        "is not the disclosure policy the run checked",
+    );
+
+    // The same rules, for labels the lab key signed outside `issue`.
+    let base = claims_for_report(&run.join("report.json"), 500);
+    let rejected = |name: &str, claims: iotmark_labels::Claims, want: &str| {
+        let url = sign_raw_label(
+            &lab.lab_key(),
+            &lab.lab_cert(),
+            claims,
+            None,
+            &w.join(format!("raw-{name}")),
+        );
+        let v = verify(&lab, &url, &[]);
+        assert_eq!(v.code, 1, "{name}: {}", v.stdout);
+        let j = v.json();
+        assert_eq!(j["status"], "invalid", "{name}: {j}");
+        let reason = j["reason"].as_str().unwrap();
+        assert!(reason.contains(want), "{name}: wants {want:?} in {reason}");
+    };
+    let mut c = base.clone();
+    c.issued = today + time::Duration::days(2);
+    rejected("future", c, "is in the future");
+    let mut c = base.clone();
+    c.support_end = today + time::Duration::days(365 * 31);
+    rejected("forever", c, "more than 30 years after the issue date");
+    let mut c = base.clone();
+    c.issued = today;
+    c.support_end = today - time::Duration::days(1);
+    rejected("backwards", c, "is not after the issue date");
+
+    // One registry per key: a second one would restart the serials.
+    let r = issue_only(
+        &lab,
+        &copy_run(&run, &w.join("first")),
+        &w.join("label-first"),
+        &["--allow-simulated"],
+    );
+    assert_eq!(r.code, 1, "unsealed copy: {}", r.stderr);
+    seal(&w.join("first"), &lab.lab_key(), &lab.lab_cert());
+    let r = issue_only(
+        &lab,
+        &w.join("first"),
+        &w.join("label-first"),
+        &["--allow-simulated"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["serial"], 1);
+    let binding: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab.root.join("lab/lab.key.registry.json")).unwrap())
+            .unwrap();
+    assert_schema_valid("key-registry.schema.json", &binding);
+    let second = w.join("second-registry.db");
+    let r = issue_only(
+        &lab,
+        &w.join("first"),
+        &w.join("label-second"),
+        &["--allow-simulated", "--registry", second.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("another registry"), "{}", r.stderr);
+    assert!(!w.join("label-second/label.cose").exists());
+
+    // Two different labels with one serial and kid, found in one batch.
+    let mut a = base.clone();
+    a.serial = 9;
+    let mut b = base.clone();
+    b.serial = 9;
+    b.firmware = "2.4.2".into();
+    let ua = sign_raw_label(&lab.lab_key(), &lab.lab_cert(), a, None, &w.join("dup-a"));
+    let ub = sign_raw_label(&lab.lab_key(), &lab.lab_cert(), b, None, &w.join("dup-b"));
+    let list = w.join("dups.txt");
+    std::fs::write(&list, format!("{ua}\n{ua}\n{ub}\n")).unwrap();
+    let r = iotmark([
+        "verify",
+        "--batch",
+        list.to_str().unwrap(),
+        "--trust-anchor",
+        lab.authority().to_str().unwrap(),
+        "--lab-cert",
+        lab.lab_cert().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["status"], "valid");
+    assert_eq!(
+        lines[1]["status"], "valid",
+        "the same label twice is one label"
+    );
+    assert_eq!(lines[2]["status"], "invalid");
+    assert!(lines[2]["duplicate_serial_of"]
+        .as_str()
+        .unwrap()
+        .ends_with("dups.txt:1"));
+    assert!(lines[2]["reason"].as_str().unwrap().contains("serial 9"));
+    assert_eq!(lines[3]["summary"]["duplicate_serials"], 1);
 }

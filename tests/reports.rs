@@ -472,6 +472,7 @@ fn a_label_is_tied_to_its_report() {
     let labels = tmp.path().join("label");
     let r = iotmark([
         "issue",
+        "--allow-simulated",
         "--report",
         run.join("report.json").to_str().unwrap(),
         "--key",

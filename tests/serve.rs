@@ -76,10 +76,18 @@ fn make_lab(root: &Path, authority: &str, lab: &str, name: &str) {
     );
 }
 
+/// Seal the fixture's run with `lab`'s key and issue a demonstration label
+/// from it (the run is against a simulated product).
 fn issue(root: &Path, lab: &str, out: &str) -> String {
+    seal(
+        &root.join("run"),
+        &root.join(lab).join("lab.key"),
+        &root.join(lab).join("lab.pem"),
+    );
     ok(
         iotmark([
             "issue",
+            "--allow-simulated",
             "--report",
             root.join("run/report.json").to_str().unwrap(),
             "--key",
@@ -104,7 +112,17 @@ fn fixture() -> &'static Fixture {
         make_lab(&root, "authority", "lab", "Test");
         let run = run_psti("good-camera", &root.join("run"), &[]);
         assert_eq!(run.code, 0, "good-camera run: {}", run.stderr);
-        let valid = issue(&root, "lab", "label-1");
+        // A label for a tested product: the run here is against a simulated
+        // one, so the lab signs the claims `issue` would, without the
+        // demonstration mark (as for a product it really tested).
+        let valid_url = sign_raw_label(
+            &root.join("lab/lab.key"),
+            &root.join("lab/lab.pem"),
+            claims_for_report(&root.join("run/report.json"), 1),
+            Some(&root.join("lab/registry.db")),
+            &root.join("label-1"),
+        );
+        let valid = valid_url.rsplit('/').next().unwrap().to_string();
         let revoked = issue(&root, "lab", "label-2");
         ok(
             iotmark([
@@ -505,15 +523,20 @@ async fn json_api_agrees_with_the_cli() {
     assert_eq!(
         statuses,
         [
+            // A rogue authority's lab is not one this service knows: it
+            // cannot vouch either way (the page still says not to rely on it).
             "valid",
             "revoked",
-            "invalid",
+            "unverifiable",
             "invalid",
             "bad-request",
             "valid"
         ]
     );
     assert_eq!(batch["summary"]["valid"], 2);
+    assert_eq!(batch["summary"]["revoked"], 1);
+    assert_eq!(batch["summary"]["unverifiable"], 1);
+    assert_eq!(batch["summary"]["invalid"], 1);
     assert_eq!(batch["summary"]["not-a-label"], 1);
     assert!(batch["results"][2]["reason"]
         .as_str()
@@ -711,12 +734,22 @@ async fn a_revoked_label_turns_red_as_soon_as_the_revocation_is_known() {
         .root
         .join(format!("live-revocation-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(root.join("run")).unwrap();
-    std::fs::copy(f.root.join("run/report.json"), root.join("run/report.json")).unwrap();
+    copy_run(&f.root.join("run"), &root.join("run"));
     make_lab(&root, "authority", "lab", "Live");
-    let labels: Vec<String> = (1..=3)
-        .map(|n| issue(&root, "lab", &format!("label-{n}")))
+    // Labels 1 and 2 for tested products, 3 a demonstration label.
+    let mut labels: Vec<String> = (1..=2)
+        .map(|n| {
+            let url = sign_raw_label(
+                &root.join("lab/lab.key"),
+                &root.join("lab/lab.pem"),
+                claims_for_report(&root.join("run/report.json"), n),
+                Some(&root.join("lab/registry.db")),
+                &root.join(format!("label-{n}")),
+            );
+            url.rsplit('/').next().unwrap().to_string()
+        })
         .collect();
+    labels.push(issue(&root, "lab", "label-3"));
     // Label 3 is on the signed status list from the start.
     revoke(&root, 3, None);
     let server = Server::start_for(
@@ -1418,4 +1451,110 @@ fn idle_connections_are_closed() {
         took >= Duration::from_millis(900) && took < Duration::from_secs(8),
         "closed after {took:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_demonstration_label_is_grey_never_green() {
+    let f = fixture();
+    // A lab of its own: its registry is its key's one registry.
+    let root = f.root.join(format!("demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    make_lab(&root, "authority", "lab", "Demo");
+    copy_run(&f.root.join("run"), &root.join("run"));
+    let digits = issue(&root, "lab", "label");
+    let server = Server::start_for(
+        &root.join("authority/authority.pem"),
+        &root.join("lab/registry.db"),
+        &[],
+    );
+    let (status, page) = get_text(&server.url(&format!("/l/{digits}"))).await;
+    assert_eq!(status, 200);
+    let text = visible(&page);
+    assert!(page.contains("class=\"status demo\""), "{page}");
+    assert!(!page.contains("class=\"status valid\""), "{page}");
+    assert!(
+        text.contains("Demonstration label — not a tested product"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("passed independent security testing"),
+        "{text}"
+    );
+    let (_, css) = get_text(&server.url("/assets/label.css")).await;
+    assert!(css.contains(".demo{background:#5f6368"), "{css}");
+    let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{digits}"))).await;
+    assert_eq!(json["claims"]["simulated"], true, "{json}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_status_list_is_amber_never_green() {
+    let f = fixture();
+    let root = f.root.join(format!("stale-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    make_lab(&root, "authority", "lab", "Stale");
+    let (key, cert) = (root.join("lab/lab.key"), root.join("lab/lab.pem"));
+    let url = sign_raw_label(
+        &key,
+        &cert,
+        claims_for_report(&f.root.join("run/report.json"), 1),
+        Some(&root.join("lab/registry.db")),
+        &root.join("label"),
+    );
+    let digits = url.rsplit('/').next().unwrap().to_string();
+    // The lab's list, past its next update: it can no longer say the label
+    // was not withdrawn.
+    let signer = iotmark_labels::LabelSigner::from_files(&key, &cert).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let stale = iotmark_labels::status::StatusList::new(
+        [],
+        2,
+        now - time::Duration::days(9),
+        now - time::Duration::days(2),
+    )
+    .unwrap()
+    .sign(&signer)
+    .unwrap();
+    std::fs::write(root.join("lab/status-list.cose"), stale).unwrap();
+    let server = Server::start_for(
+        &root.join("authority/authority.pem"),
+        &root.join("lab/registry.db"),
+        &[],
+    );
+    let (status, page) = get_text(&server.url(&format!("/l/{digits}"))).await;
+    assert_eq!(status, 200);
+    let text = visible(&page);
+    assert!(page.contains("class=\"status ended\""), "{page}");
+    assert!(!page.contains("class=\"status valid\""), "{page}");
+    assert!(
+        text.contains("could not check whether this label was withdrawn"),
+        "{text}"
+    );
+    let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{digits}"))).await;
+    assert_eq!(json["status"], "unverifiable", "{json}");
+    assert_eq!(json["revocation"]["checked"], false, "{json}");
+
+    // Once the lab publishes a fresh list (nothing revoked), it is green.
+    let r = iotmark([
+        "status",
+        "publish",
+        "--registry",
+        root.join("lab/registry.db").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut green = String::new();
+    for _ in 0..50 {
+        let (_, page) = get_text(&server.url(&format!("/l/{digits}"))).await;
+        if page.contains("class=\"status valid\"") {
+            green = page;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!green.is_empty(), "the fresh list was not picked up");
 }

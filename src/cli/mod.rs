@@ -45,6 +45,9 @@ pub enum Command {
     Catalogue(CatalogueArgs),
     /// Revoke an issued label and publish the lab's signed status list.
     Revoke(RevokeArgs),
+    /// The lab's signed status list: publish a fresh one (also with nothing revoked).
+    #[command(subcommand)]
+    Status(crate::cmd::status::StatusCommand),
     /// The registry's transparency log: proofs, and checking them offline.
     #[command(subcommand)]
     Log(LogCommand),
@@ -176,13 +179,18 @@ pub struct RunArgs {
     /// Environment variable holding the passphrase of an encrypted --lab-key.
     #[arg(long, value_name = "VAR", requires = "lab_key")]
     pub lab_passphrase_env: Option<String>,
+    /// Empty --out first when it holds an earlier run (without it, such a
+    /// folder is refused: a run never inherits another's files or seal).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub probe: ProbeArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct IssueArgs {
-    /// A report.json from a conformant run.
+    /// The run folder (or the report.json inside it) of a conformant run,
+    /// sealed by this lab key (`run --lab-key/--lab-cert` or `report sign`).
     #[arg(long)]
     pub report: PathBuf,
     /// The lab's private key (lab.key).
@@ -210,6 +218,10 @@ pub struct IssueArgs {
     /// The lab's registry (SQLite) to record the label in (default: registry.db beside the key).
     #[arg(long)]
     pub registry: Option<PathBuf>,
+    /// Issue a demonstration label for a run against a simulated product
+    /// (`sim:`); the label says so in its signed claims.
+    #[arg(long)]
+    pub allow_simulated: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

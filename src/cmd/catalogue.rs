@@ -29,7 +29,7 @@ pub fn catalogue(args: CatalogueArgs) -> anyhow::Result<Exit> {
     match args.format {
         Format::Json => output::print_json(&out)?,
         Format::Text => {
-            println!(
+            outln!(
                 "{}: {} provisions, {} test cases, {} scenarios",
                 out.scheme,
                 out.provisions.len(),
@@ -38,7 +38,7 @@ pub fn catalogue(args: CatalogueArgs) -> anyhow::Result<Exit> {
             );
             for p in &out.provisions {
                 let conds: Vec<String> = p.conditions.iter().map(|c| format!("C({c})")).collect();
-                println!(
+                outln!(
                     "{:<7} {:<11} {:<8} {}",
                     p.id,
                     format!("{:?}", p.status).to_lowercase(),
@@ -46,7 +46,7 @@ pub fn catalogue(args: CatalogueArgs) -> anyhow::Result<Exit> {
                     p.psti.clone().unwrap_or_default()
                 );
                 for t in &p.test_cases {
-                    println!(
+                    outln!(
                         "    {:<10} {:<11} {:<9} {}",
                         t.id,
                         format!("{:?}", t.kind).to_lowercase(),

@@ -29,7 +29,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
     std::fs::write(&profile_path, profile_json)?;
     let profile = Profile::load(&profile_path)?;
 
-    println!("1. Run: UK PSTI suite on sim:{}", product.name());
+    outln!("1. Run: UK PSTI suite on sim:{}", product.name());
     let run_dir = out.join("run");
     let probe = iotmark_harness::ProbeSettings {
         timeout: 5.0,
@@ -53,24 +53,24 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         on_scenario: Some(&super::run::print_scenario),
     })
     .await?;
-    print!("{}", output::verdict_table(&run.report));
+    out!("{}", output::verdict_table(&run.report));
 
-    println!("\n2. Keys: a throwaway accreditation authority and test lab");
+    outln!("\n2. Keys: a throwaway accreditation authority and test lab");
     let authority_dir = out.join("authority");
     let lab_dir = out.join("lab");
     let anchor = iotmark_labels::pki::init_authority("Demo Accreditation Body", &authority_dir)?;
     let scope: Vec<String> = Scheme::ALL.iter().map(|s| s.name().to_string()).collect();
     let lab_cert =
         iotmark_labels::pki::init_lab(&authority_dir, "Demo Test Lab", &scope, &lab_dir)?;
-    println!("   authority {}", anchor.display());
-    println!("   lab       {}", lab_cert.display());
+    outln!("   authority {}", anchor.display());
+    outln!("   lab       {}", lab_cert.display());
     let sealed = super::report::sign_folder(&run_dir, &lab_dir.join("lab.key"), &lab_cert, None)?;
-    println!("   report signed by the lab: {}", sealed.seal.display());
+    outln!("   report signed by the lab: {}", sealed.seal.display());
 
-    println!("\n3. Issue: a signed label from the report");
+    outln!("\n3. Issue: a signed label from the report");
     let label_dir = out.join("label");
     let issue_args = IssueArgs {
-        report: run_dir.join("report.json"),
+        report: run_dir.clone(),
         key: lab_dir.join("lab.key"),
         cert: lab_cert.clone(),
         out: label_dir.clone(),
@@ -79,27 +79,31 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         passphrase_env: None,
         serial: None,
         registry: None,
+        allow_simulated: true,
         format: Format::Text,
     };
     let label = match issue_label(&issue_args)? {
         Ok(l) => l,
         Err(why) => {
-            println!("   refused: no label for a product that is not conformant");
+            outln!("   refused: no label for a product that is not conformant");
             for line in why {
-                println!("   {line}");
+                outln!("   {line}");
             }
-            println!("\nfiles are in {}", out.display());
+            outln!("\nfiles are in {}", out.display());
             return Ok(Exit::Negative);
         }
     };
-    println!(
+    outln!(
         "   label {} ({} bytes, QR version {}, kid {})",
-        label.serial, label.bytes, label.qr_version, label.kid
+        label.serial,
+        label.bytes,
+        label.qr_version,
+        label.kid
     );
-    println!("{}", iotmark_labels::qr::render_terminal(&label.url)?);
-    println!("   {}", label.url);
+    outln!("{}", iotmark_labels::qr::render_terminal(&label.url)?);
+    outln!("   {}", label.url);
 
-    println!("\n4. Verify: from the .cose file, the URL and the PNG image");
+    outln!("\n4. Verify: from the .cose file, the URL and the PNG image");
     let trust = TrustStore::from_pem_files(&anchor, &[lab_cert])?;
     let today = time::OffsetDateTime::now_utc().date();
     let inputs: Vec<(&str, LabelInput)> = vec![
@@ -113,7 +117,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
     let mut all_valid = true;
     for (name, input) in &inputs {
         let v = verify(input, &trust, today);
-        println!(
+        outln!(
             "   {name:<10} {}: {}",
             v.status.as_str().to_uppercase(),
             v.reason
@@ -129,11 +133,11 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         run_dir.join("evidence.jsonl"),
         label_dir.clone(),
     ];
-    println!("\nFiles:");
+    outln!("\nFiles:");
     for f in files {
-        println!("   {}", f.display());
+        outln!("   {}", f.display());
     }
-    println!(
+    outln!(
         "Verify again with:\n   iotmark verify {} --trust-anchor {}",
         label_dir.join("label.png").display(),
         anchor.display()

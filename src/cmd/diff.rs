@@ -38,7 +38,7 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<Exit> {
             "worse": d.is_worse(),
             "diff": d,
         }))?,
-        Format::Text => print!("{}", diff::diff_text(&d)),
+        Format::Text => out!("{}", diff::diff_text(&d)),
     }
     Ok(if d.is_worse() {
         Exit::Negative

@@ -34,7 +34,7 @@ pub async fn run_fleet(plan: FleetPlan, format: Format) -> anyhow::Result<Exit> 
     let c = &summary.counts;
     match format {
         Format::Json => output::print_json(&summary)?,
-        Format::Text => println!(
+        Format::Text => outln!(
             "{} units of {} against {} in {:.1} s: {} conformant, {} not conformant, {} inconclusive, {} errors\nsummary written to {}",
             summary.units,
             summary.device,

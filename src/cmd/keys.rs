@@ -36,8 +36,8 @@ pub fn keys(cmd: KeysCommand) -> anyhow::Result<Exit> {
         } => {
             let passphrase = passphrase_from_env("--passphrase-env", passphrase_env.as_deref())?;
             let cert = iotmark_labels::pki::init_authority_with(&name, &out, passphrase.as_ref())?;
-            println!("authority certificate {}", cert.display());
-            println!(
+            outln!("authority certificate {}", cert.display());
+            outln!(
                 "authority key         {} ({})",
                 out.join("authority.key").display(),
                 protection(&passphrase)
@@ -64,12 +64,12 @@ pub fn keys(cmd: KeysCommand) -> anyhow::Result<Exit> {
                 &out,
                 passphrase.as_ref(),
             )?;
-            println!(
+            outln!(
                 "lab certificate {} (scope: {})",
                 cert.display(),
                 scope.join(", ")
             );
-            println!(
+            outln!(
                 "lab key         {} ({})",
                 out.join("lab.key").display(),
                 protection(&passphrase)
@@ -96,14 +96,14 @@ pub fn keys(cmd: KeysCommand) -> anyhow::Result<Exit> {
             let signed = list.sign(&credentials)?;
             std::fs::write(&out, &signed)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-            println!(
+            outln!(
                 "trust list {} ({} labs, next update {})",
                 out.display(),
                 list.labs.len(),
                 next.date()
             );
             for l in &list.labs {
-                println!(
+                outln!(
                     "  {} (kid {}): {}",
                     l.certificate.name(),
                     hex::encode(l.certificate.kid()),

@@ -26,7 +26,7 @@ fn write_proof(proof: &LogProof, out: Option<&Path>) -> anyhow::Result<()> {
     match out {
         Some(p) => std::fs::write(p, format!("{json}\n"))
             .with_context(|| format!("cannot write {}", p.display()))?,
-        None => println!("{json}"),
+        None => outln!("{json}"),
     }
     Ok(())
 }
@@ -66,7 +66,7 @@ pub fn log(cmd: LogCommand) -> anyhow::Result<Exit> {
                         Format::Json => output::print_json(
                             &serde_json::json!({ "consistent": true, "audit": s }),
                         )?,
-                        Format::Text => println!(
+                        Format::Text => outln!(
                             "CONSISTENT: {} labels, {} log leaves, {} signed tree heads, {} revocations; root {}",
                             s.labels, s.leaves, s.tree_heads, s.revocations, s.root_hash
                         ),
@@ -78,7 +78,7 @@ pub fn log(cmd: LogCommand) -> anyhow::Result<Exit> {
                         Format::Json => output::print_json(
                             &serde_json::json!({ "consistent": false, "reason": reason }),
                         )?,
-                        Format::Text => println!("INCONSISTENT: {reason}"),
+                        Format::Text => outln!("INCONSISTENT: {reason}"),
                     }
                     Ok(Exit::Negative)
                 }
@@ -129,7 +129,7 @@ fn verify_proof(
             "lab": lab.name(),
             "kid": hex::encode(lab.kid()),
         }))?,
-        Format::Text => println!("{}: {reason}", if valid { "VALID" } else { "INVALID" }),
+        Format::Text => outln!("{}: {reason}", if valid { "VALID" } else { "INVALID" }),
     }
     Ok(if valid { Exit::Success } else { Exit::Negative })
 }

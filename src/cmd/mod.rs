@@ -15,6 +15,7 @@ mod revoke;
 mod run;
 mod serve;
 mod simulate;
+pub mod status;
 pub(crate) mod verify;
 
 pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
@@ -27,6 +28,7 @@ pub async fn dispatch(command: Command) -> anyhow::Result<Exit> {
         Command::Simulate(a) => simulate::simulate(a).await,
         Command::Catalogue(a) => catalogue::catalogue(a),
         Command::Revoke(a) => revoke::revoke(a),
+        Command::Status(c) => status::status(c),
         Command::Log(c) => log::log(c),
         Command::Report(c) => report::report(c),
         Command::Diff(a) => diff::diff(a),

@@ -140,14 +140,14 @@ fn sign(args: SignArgs) -> anyhow::Result<Exit> {
     match args.format {
         Format::Json => output::print_json(&sealed)?,
         Format::Text => {
-            println!(
+            outln!(
                 "signed by {} (kid {}): {}",
                 sealed.lab,
                 sealed.kid,
                 sealed.files.join(", ")
             );
-            println!("report SHA-256 {}", sealed.report_sha256);
-            println!("wrote {}", sealed.seal.display());
+            outln!("report SHA-256 {}", sealed.report_sha256);
+            outln!("wrote {}", sealed.seal.display());
         }
     }
     Ok(Exit::Success)
@@ -476,12 +476,12 @@ fn verify(args: VerifyReportArgs) -> anyhow::Result<Exit> {
     match args.format {
         Format::Json => output::print_json(&v)?,
         Format::Text => {
-            println!("{}: {}", verdict_word(&v), v.reason);
+            outln!("{}: {}", verdict_word(&v), v.reason);
             for f in &v.findings {
-                println!("  {f}");
+                outln!("  {f}");
             }
             if let Some(l) = &v.label {
-                println!(
+                outln!(
                     "  label {}: report hash {}{}",
                     l.file.display(),
                     if l.matches {
@@ -530,7 +530,7 @@ fn documents_cmd(args: DocumentsArgs) -> anyhow::Result<Exit> {
         documents::STATEMENT_FILE,
         documents::CRA_FILE,
     ] {
-        println!("wrote {}", args.dir.join(name).display());
+        outln!("wrote {}", args.dir.join(name).display());
     }
     let missing = documents::missing_statement_fields(&r, today);
     if !missing.is_empty() {

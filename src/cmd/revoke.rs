@@ -1,8 +1,6 @@
 //! `iotmark revoke`: record a revocation and publish the lab's signed status list.
 
-use anyhow::Context;
 use iotmark_labels::LabelSigner;
-use iotmark_registry::Registry;
 
 use crate::cli::{Format, RevokeArgs};
 use crate::output;
@@ -12,53 +10,34 @@ pub fn revoke(args: RevokeArgs) -> anyhow::Result<Exit> {
     let passphrase =
         super::keys::passphrase_from_env("--passphrase-env", args.passphrase_env.as_deref())?;
     let signer = LabelSigner::from_files_with(&args.key, &args.cert, passphrase.as_ref())?;
-    if !args.registry.is_file() {
-        anyhow::bail!("--registry {}: no such registry", args.registry.display());
-    }
-    let mut registry = Registry::open(&args.registry)?;
-    if let Some(bound) = registry.lab_certificate()? {
-        if bound.kid() != signer.certificate().kid() {
-            anyhow::bail!(
-                "--key/--cert are lab {} (kid {}), but {} belongs to lab {} (kid {})",
-                signer.certificate().name(),
-                hex::encode(signer.certificate().kid()),
-                args.registry.display(),
-                bound.name(),
-                hex::encode(bound.kid())
-            );
-        }
-    }
+    let mut registry = super::status::open_lab_registry(&args.registry, &signer)?;
     let record = registry.revoke(args.serial, &args.reason)?;
-    let now = time::OffsetDateTime::now_utc();
-    let next = now + time::Duration::days(i64::from(args.next_update_days.max(1)));
-    let signed = registry.signed_status_list(&signer, now, next)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.registry.with_file_name("status-list.cose"));
-    // Write then rename: a reader never sees half a list.
-    let tmp = out.with_extension("cose.tmp");
-    std::fs::write(&tmp, &signed)
-        .and_then(|()| std::fs::rename(&tmp, &out))
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    let revoked = registry.revocations()?.len();
+    let published = super::status::publish(
+        &registry,
+        &signer,
+        args.out.as_deref(),
+        args.next_update_days,
+    )?;
     match args.format {
         Format::Json => output::print_json(&serde_json::json!({
             "revoked": record.serial,
             "revoked_at": record.revoked_at,
             "reason": record.reason,
-            "status_list": out,
-            "status_list_revoked": revoked,
+            "status_list": published.status_list,
+            "status_list_revoked": published.revoked,
         }))?,
         Format::Text => {
-            println!(
+            outln!(
                 "label {} revoked at {}: {}",
-                record.serial, record.revoked_at, record.reason
+                record.serial,
+                record.revoked_at,
+                record.reason
             );
-            println!(
-                "wrote status list {} ({revoked} revoked, {} bytes)",
-                out.display(),
-                signed.len()
+            outln!(
+                "wrote status list {} ({} revoked, {} bytes)",
+                published.status_list.display(),
+                published.revoked,
+                published.bytes
             );
         }
     }

@@ -46,7 +46,53 @@ pub fn exit_for(verdict: Conformance) -> Exit {
     }
 }
 
+/// What an earlier run leaves in its folder.
+const RUN_FILES: &[&str] = &[
+    "report.json",
+    "evidence.jsonl",
+    "report.seal",
+    "report.html",
+    "junit.xml",
+    "cucumber.json",
+    "fleet.json",
+    "units",
+];
+
+/// Refuses an output folder that holds an earlier run, or with `force`
+/// empties it: a new run must not sit beside an old seal, evidence log or
+/// unit report that `report verify` or `issue` would take for its own.
+pub fn prepare_out(out: &Path, force: bool) -> anyhow::Result<()> {
+    let earlier: Vec<&str> = RUN_FILES
+        .iter()
+        .copied()
+        .filter(|f| out.join(f).exists())
+        .collect();
+    if earlier.is_empty() {
+        return Ok(());
+    }
+    if !force {
+        anyhow::bail!(
+            "--out {} holds an earlier run ({}); choose a new folder, or pass --force to empty it first",
+            out.display(),
+            earlier.join(", ")
+        );
+    }
+    for entry in std::fs::read_dir(out).with_context(|| format!("cannot list {}", out.display()))? {
+        let path = entry
+            .with_context(|| format!("cannot list {}", out.display()))?
+            .path();
+        let removed = if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.with_context(|| format!("--force: cannot remove {}", path.display()))?;
+    }
+    Ok(())
+}
+
 pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
+    prepare_out(&args.out, args.force)?;
     let scheme = super::scheme_arg(&args.scheme)?;
     let profile = Profile::load(&args.profile)?;
     let device = match (&args.device, &args.fleet) {
@@ -133,8 +179,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<Exit> {
     match args.format {
         Format::Json => output::print_json(&out.report)?,
         Format::Text => {
-            print!("{}", output::verdict_table(&out.report));
-            println!(
+            out!("{}", output::verdict_table(&out.report));
+            outln!(
                 "report written to {}",
                 args.out.join("report.json").display()
             );

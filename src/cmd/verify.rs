@@ -88,20 +88,18 @@ fn cache_dir(args: &VerifyArgs) -> Option<PathBuf> {
     Some(base.join("iotmark/status"))
 }
 
-/// A verified, current status list from a file or URL.
+/// A verified status list from a file or URL. Whether it is still current
+/// is the verification's business (a stale list cannot clear a label).
 fn status_list(
     source: &str,
     args: &VerifyArgs,
     trust: &TrustStore,
-    at: time::Date,
 ) -> anyhow::Result<(StatusList, String)> {
     let lower = source.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         let path = Path::new(source);
         let bytes = read_capped(path, MAX_STATUS_LIST_BYTES)?;
         let list = StatusList::verify(&bytes, trust)
-            .with_context(|| format!("--status {}", path.display()))?;
-        list.check_current(at)
             .with_context(|| format!("--status {}", path.display()))?;
         return Ok((list, path.display().to_string()));
     }
@@ -113,8 +111,7 @@ fn status_list(
     if let Some(path) = &cached {
         if let Ok(bytes) = read_capped(path, MAX_STATUS_LIST_BYTES) {
             if let Ok(list) = StatusList::verify(&bytes, trust) {
-                let fresh = list.next_update() > time::OffsetDateTime::now_utc();
-                if fresh && list.check_current(at).is_ok() {
+                if !list.is_stale(time::OffsetDateTime::now_utc()) {
                     return Ok((list, format!("{source} (cached)")));
                 }
             }
@@ -122,8 +119,6 @@ fn status_list(
     }
     let bytes = fetch(source).with_context(|| format!("--status {source}"))?;
     let list = StatusList::verify(&bytes, trust).with_context(|| format!("--status {source}"))?;
-    list.check_current(at)
-        .with_context(|| format!("--status {source}"))?;
     if let Some(path) = &cached {
         // Best effort: a cache that cannot be written only costs a download.
         if let Some(dir) = path.parent() {
@@ -191,9 +186,14 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
         None => time::OffsetDateTime::now_utc().date(),
     };
     let trust = trust_store(&args, at)?;
-    let status = match &args.status {
-        Some(source) => Some(status_list(source, &args, &trust, at)?),
-        None => None,
+    // A status list that cannot be had leaves revocation undecided: the
+    // labels are judged, then unverifiable rather than valid.
+    let (status, status_missing) = match &args.status {
+        Some(source) => match status_list(source, &args, &trust) {
+            Ok(list) => (Some(list), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        },
+        None => (None, None),
     };
     let trust_list = trust.trust_list.as_ref().map(|t| {
         serde_json::json!({
@@ -208,7 +208,7 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
             &args,
             &trust,
             at,
-            status.as_ref(),
+            (status.as_ref(), status_missing.as_deref()),
             trust_list.as_ref(),
         );
     }
@@ -216,48 +216,133 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("give a label (a .cose file, a URL or a photo) or --batch FILE|DIR");
     };
     let input = LabelInput::classify(input)?;
-    let result = verify_with_status(&input, &trust, at, status.as_ref().map(|(l, _)| l));
+    let judge = |input: &LabelInput| {
+        let v = verify_with_status(input, &trust, at, status.as_ref().map(|(l, _)| l));
+        match &status_missing {
+            Some(note) => v.without_status_list(note),
+            None => v,
+        }
+    };
+    // A photo may hold several codes: each is checked on its own.
+    let codes = match &input {
+        LabelInput::Image(path) => iotmark_labels::qr::decode_image_all(path).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let results: Vec<Verification> = if codes.len() > 1 {
+        codes
+            .iter()
+            .map(|url| judge(&LabelInput::Url(url.clone())))
+            .collect()
+    } else {
+        vec![judge(&input)]
+    };
+    let source = status.as_ref().map(|(_, s)| s.as_str());
     match args.format {
-        Format::Json => output::print_json(&result_json(
-            &result,
-            status.as_ref().map(|(_, s)| s.as_str()),
-            trust_list.as_ref(),
-        )?)?,
+        Format::Json if results.len() == 1 => {
+            output::print_json(&result_json(&results[0], source, trust_list.as_ref())?)?
+        }
+        Format::Json => output::print_json(&serde_json::json!({
+            "codes": results.len(),
+            "results": results
+                .iter()
+                .map(|r| result_json(r, source, trust_list.as_ref()))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        }))?,
         Format::Text => {
-            println!(
-                "{}: {}",
-                result.status.as_str().to_uppercase(),
-                result.reason
-            );
-            if let Some(c) = &result.claims {
-                println!(
-                    "  {} {} firmware {}, label {} issued {}",
-                    c.manufacturer, c.model, c.firmware, c.serial, c.issued
-                );
-                println!("  security updates until {}", c.support_end);
-                println!("  report security problems: {}", c.disclosure_contact);
-                println!("  schemes: {}", c.schemes.join(", "));
-            }
-            if let Some(i) = &result.issuer {
-                println!("  tested by {} (kid {})", i.lab, i.kid);
-            }
-            if let Some(t) = &trust_list {
-                println!(
-                    "  trust list of {} issued {}",
-                    t["authority"].as_str().unwrap_or_default(),
-                    t["issued"].as_str().unwrap_or_default()
+            if results.len() > 1 {
+                outln!(
+                    "{} QR codes in the photo, each checked on its own:",
+                    results.len()
                 );
             }
-            match &status {
-                Some((_, source)) => println!("  {} ({source})", result.revocation.describe()),
-                None => println!("  {}", result.revocation.describe()),
+            for (i, result) in results.iter().enumerate() {
+                if results.len() > 1 {
+                    outln!("code {} of {}:", i + 1, results.len());
+                }
+                print_text(result, source, trust_list.as_ref());
             }
         }
     }
-    Ok(match result.status {
-        LabelStatus::Valid => Exit::Success,
-        _ => Exit::Negative,
-    })
+    Ok(exit_for(results.iter().map(|r| r.status)))
+}
+
+/// 0 when every label is valid; 3 when the only ones that are not could not
+/// be decided; 1 otherwise.
+fn exit_for(statuses: impl Iterator<Item = LabelStatus>) -> Exit {
+    let mut exit = Exit::Success;
+    for s in statuses {
+        match s {
+            LabelStatus::Valid => {}
+            LabelStatus::Unverifiable => {
+                if exit == Exit::Success {
+                    exit = Exit::Inconclusive;
+                }
+            }
+            _ => exit = Exit::Negative,
+        }
+    }
+    exit
+}
+
+fn print_text(
+    result: &Verification,
+    status_source: Option<&str>,
+    trust_list: Option<&serde_json::Value>,
+) {
+    outln!(
+        "{}{}: {}",
+        result.status.as_str().to_uppercase(),
+        if result.claims.as_ref().is_some_and(|c| c.simulated) {
+            " (DEMONSTRATION LABEL, NOT A TESTED PRODUCT)"
+        } else {
+            ""
+        },
+        result.reason
+    );
+    if let Some(c) = &result.claims {
+        outln!(
+            "  {} {} firmware {}, label {} issued {}",
+            c.manufacturer,
+            c.model,
+            c.firmware,
+            c.serial,
+            c.issued
+        );
+        outln!("  security updates until {}", c.support_end);
+        outln!("  report security problems: {}", c.disclosure_contact);
+        outln!("  schemes: {}", c.schemes.join(", "));
+    }
+    if let Some(i) = &result.issuer {
+        outln!("  tested by {} (kid {})", i.lab, i.kid);
+    }
+    if let Some(t) = trust_list {
+        outln!(
+            "  trust list of {} issued {}",
+            t["authority"].as_str().unwrap_or_default(),
+            t["issued"].as_str().unwrap_or_default()
+        );
+    }
+    match status_source {
+        Some(source) => outln!("  {} ({source})", result.revocation.describe()),
+        None => outln!("  {}", result.revocation.describe()),
+    }
+}
+
+/// A label whose serial and key id another, different label in the batch
+/// already holds: the lab signed two labels with one serial (one of them is
+/// not the label its registry holds, and they share a revocation bit).
+fn duplicate_serial(v: Verification, first: &str) -> Verification {
+    let (serial, kid) = match (&v.claims, &v.issuer) {
+        (Some(c), Some(i)) => (c.serial, i.kid.clone()),
+        _ => return v,
+    };
+    Verification {
+        status: LabelStatus::Invalid,
+        reason: format!(
+            "serial {serial} of the lab key with kid {kid} is also on a different label ({first}): a lab signs one label per serial"
+        ),
+        ..v
+    }
 }
 
 /// Largest batch file read.
@@ -334,7 +419,7 @@ fn verify_batch(
     args: &VerifyArgs,
     trust: &iotmark_labels::TrustStore,
     at: time::Date,
-    status: Option<&(StatusList, String)>,
+    (status, status_missing): (Option<&(StatusList, String)>, Option<&str>),
     trust_list: Option<&serde_json::Value>,
 ) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
@@ -344,8 +429,12 @@ fn verify_batch(
     }
     let mut counts: std::collections::BTreeMap<&'static str, u64> =
         std::collections::BTreeMap::new();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // (kid, serial) -> the first input holding it and its claims' digest: a
+    // lab signs one label per serial, for ever.
+    let mut serials: std::collections::HashMap<(String, u64), (String, [u8; 32])> =
+        std::collections::HashMap::new();
+    let mut duplicates = 0u64;
+    let mut out = std::io::BufWriter::new(output::QuietStdout);
     for chunk in entries.chunks(BATCH_CHUNK) {
         let chunk: Vec<Entry> = chunk
             .iter()
@@ -366,6 +455,32 @@ fn verify_batch(
                 }),
                 Err(why) => Verification::invalid_input(why.clone()),
             };
+            let result = match status_missing {
+                Some(note) => result.without_status_list(note),
+                None => result,
+            };
+            let mut duplicate_of = None;
+            if let (Some(c), Some(i)) = (&result.claims, &result.issuer) {
+                let digest = iotmark_labels::report_digest(&c.to_cbor());
+                match serials.entry((i.kid.clone(), c.serial)) {
+                    std::collections::hash_map::Entry::Occupied(first)
+                        if first.get().1 != digest =>
+                    {
+                        duplicate_of = Some(first.get().0.clone());
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => {}
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((entry.name.clone(), digest));
+                    }
+                }
+            }
+            let result = match &duplicate_of {
+                Some(first) => {
+                    duplicates += 1;
+                    duplicate_serial(result, first)
+                }
+                None => result,
+            };
             *counts.entry(result.status.as_str()).or_default() += 1;
             match args.format {
                 Format::Json => {
@@ -373,6 +488,9 @@ fn verify_batch(
                         result_json(&result, status.map(|(_, s)| s.as_str()), trust_list)?;
                     if let Some(obj) = json.as_object_mut() {
                         obj.insert("input".into(), entry.name.clone().into());
+                        if let Some(first) = &duplicate_of {
+                            obj.insert("duplicate_serial_of".into(), first.clone().into());
+                        }
                     }
                     writeln!(out, "{}", serde_json::to_string(&json)?)?;
                 }
@@ -399,7 +517,10 @@ fn verify_batch(
                     "valid": valid,
                     "revoked": counts.get("revoked").copied().unwrap_or(0),
                     "support-ended": counts.get("support-ended").copied().unwrap_or(0),
+                    "not-yet-valid": counts.get("not-yet-valid").copied().unwrap_or(0),
                     "invalid": counts.get("invalid").copied().unwrap_or(0),
+                    "unverifiable": counts.get("unverifiable").copied().unwrap_or(0),
+                    "duplicate_serials": duplicates,
                     "all_valid": valid == total,
                     "seconds": (seconds * 1000.0).round() / 1000.0,
                 }
@@ -416,9 +537,10 @@ fn verify_batch(
         )?,
     }
     out.flush()?;
-    Ok(if valid == total {
-        Exit::Success
-    } else {
-        Exit::Negative
-    })
+    Ok(exit_for(
+        LabelStatus::ALL
+            .iter()
+            .filter(|s| counts.get(s.as_str()).is_some_and(|n| *n > 0))
+            .copied(),
+    ))
 }

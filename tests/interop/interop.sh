@@ -14,8 +14,8 @@ trap 'rm -rf "$work"' EXIT
 "$bin" keys init-authority --name "Interop Accreditation Body" --out "$work/authority" >/dev/null
 "$bin" keys init-lab --authority "$work/authority" --name "Interop Lab" --out "$work/lab" >/dev/null
 "$bin" run --profile "$repo/examples/profiles/good-camera.json" --device sim:good-camera \
-  --out "$work/run" --format json >/dev/null
-"$bin" issue --report "$work/run/report.json" --key "$work/lab/lab.key" --cert "$work/lab/lab.pem" \
+  --out "$work/run" --lab-key "$work/lab/lab.key" --lab-cert "$work/lab/lab.pem" --format json >/dev/null
+"$bin" issue --allow-simulated --report "$work/run/report.json" --key "$work/lab/lab.key" --cert "$work/lab/lab.pem" \
   --out "$work/label" >/dev/null
 
 passed=0

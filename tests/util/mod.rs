@@ -151,3 +151,85 @@ pub fn edited_profile(
     std::fs::write(&path, serde_json::to_vec_pretty(&p).expect("JSON")).expect("write profile");
     path
 }
+
+/// Seal a run folder with a lab key (`iotmark report sign`), as a lab does
+/// before `issue`.
+pub fn seal(run: &Path, key: &Path, cert: &Path) {
+    let r = iotmark([
+        "report",
+        "sign",
+        run.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "report sign {}: {}", run.display(), r.stderr);
+}
+
+/// The claims `issue` would sign for a run's report, from its JSON, with the
+/// given serial; `simulated` false. For labels a lab signs outside `issue`.
+pub fn claims_for_report(report_json: &Path, serial: u64) -> iotmark_labels::Claims {
+    let bytes = std::fs::read(report_json).unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let date = |s: &str| {
+        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
+    };
+    iotmark_labels::Claims {
+        serial,
+        issued: time::OffsetDateTime::now_utc().date(),
+        manufacturer: r["product"]["manufacturer"].as_str().unwrap().into(),
+        model: r["product"]["model"].as_str().unwrap().into(),
+        firmware: r["product"]["firmware"].as_str().unwrap().into(),
+        gtin: r["product"]["gtin"].as_str().map(Into::into),
+        support_end: date(r["support_end"].as_str().unwrap()),
+        disclosure_contact: r["disclosure_contact"].as_str().unwrap().into(),
+        schemes: vec![r["scheme"].as_str().unwrap().into()],
+        report_sha256: iotmark_labels::claims::ReportDigest::compact(&bytes),
+        simulated: false,
+    }
+}
+
+/// Sign raw claims with a lab key, outside `iotmark issue` and its rules
+/// (what a lab holding the key could do), and write `label.cose`,
+/// `label.url` and `lab.pem` into `out`. With a registry, the label is
+/// recorded in it (serial as given). Returns the label URL.
+pub fn sign_raw_label(
+    key: &Path,
+    cert: &Path,
+    claims: iotmark_labels::Claims,
+    registry: Option<&Path>,
+    out: &Path,
+) -> String {
+    let signer = iotmark_labels::LabelSigner::from_files(key, cert).unwrap();
+    let label = match registry {
+        Some(path) => {
+            let mut reg = iotmark_registry::Registry::open(path).unwrap();
+            let serial = claims.serial;
+            reg.issue(&signer, Some(serial), |_| claims).unwrap().label
+        }
+        None => signer.sign(&claims).unwrap(),
+    };
+    std::fs::create_dir_all(out).unwrap();
+    let url = iotmark_labels::qr::label_url(&label, iotmark_labels::qr::DEFAULT_BASE_URL).unwrap();
+    std::fs::write(out.join("label.cose"), label.as_bytes()).unwrap();
+    std::fs::write(out.join("label.url"), format!("{url}\n")).unwrap();
+    std::fs::write(out.join("lab.pem"), signer.certificate().to_pem()).unwrap();
+    let origin = iotmark_labels::qr::origin_of(iotmark_labels::qr::DEFAULT_BASE_URL).unwrap();
+    let link = iotmark_labels::qr::digital_link_url(&label, &origin).ok();
+    let json = serde_json::json!({"url": url, "digital_link_url": link});
+    std::fs::write(out.join("label.json"), json.to_string()).unwrap();
+    url
+}
+
+/// Copy a run folder (its files, not subfolders) to `to`; returns `to`.
+pub fn copy_run(from: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    to.to_path_buf()
+}

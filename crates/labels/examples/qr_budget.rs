@@ -27,6 +27,7 @@ fn main() -> Result<(), iotmark_labels::LabelError> {
     let compact = reference::reference_claims(100_042, today, ReportDigest::compact(report));
     let v1 = Claims {
         report_sha256: iotmark_labels::report_digest(report).into(),
+        simulated: false,
         ..compact.clone()
     };
     println!("| claims | URL form | label bytes | URL chars | ECC L | ECC M | ECC Q | ECC H |");

@@ -21,6 +21,7 @@
 //! | 9   | `schemes`            | array of 1..=8 names (`[a-z0-9-]{1,32}`)  | array of scheme codes (uint) or other names (tstr)  |
 //! | 10  | `report_sha256`      | bstr, 32 bytes: SHA-256 of the report     | bstr, 16 bytes: the first half of that SHA-256      |
 //! | 11  | `disclosure_contact` | —                                         | tstr, a `mailto:` address without its `mailto:`     |
+//! | 12  | `simulated`          | —                                         | uint `1`, present only on a demonstration label     |
 //!
 //! Dates are integers (the day count of RFC 8943's tag 100, untagged because the
 //! key already fixes the type) rather than `"YYYY-MM-DD"` text: 3 bytes instead
@@ -40,6 +41,12 @@
 //! reach as for the full hash. Only collision resistance halves (2^64), and a
 //! collision helps only whoever writes both reports before signing — the lab
 //! itself, which could sign anything it liked anyway.
+//!
+//! A demonstration label (key 12) was issued from a run against a simulated
+//! product: the signature says so, so no verifier can show it as a tested
+//! product. It exists only in the compact format; format-1 claims cannot
+//! carry it, and a key 12 holding anything but `1` is refused (absent is the
+//! only spelling of "not simulated").
 //!
 //! Text fields must not contain control characters or Unicode bidirectional
 //! overrides: claims are shown to consumers and regulators on screens and in
@@ -98,6 +105,10 @@ pub struct Claims {
     /// SHA-256 of the full test report (or, in compact labels, its first 16
     /// bytes), so the evidence can be demanded and matched. Decides the format.
     pub report_sha256: ReportDigest,
+    /// A demonstration label: the run was against a simulated product, not a
+    /// tested one (compact claims only).
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 /// Which encoding a label's claims use (see the module docs).
@@ -364,6 +375,7 @@ impl Claims {
             disclosure_contact: disclosure_contact.ok_or_else(|| missing("disclosure_contact"))?,
             schemes: schemes.ok_or_else(|| missing("schemes"))?,
             report_sha256: report_sha256.ok_or_else(|| missing("report_sha256"))?,
+            simulated: false,
         };
         claims.check()?;
         // Belt and braces: the reader above already refuses every
@@ -406,6 +418,12 @@ impl Claims {
                     "{:?}: compact labels write the scheme in lower case (https: or mailto:)",
                     self.disclosure_contact
                 ),
+            });
+        }
+        if self.simulated && self.format() != ClaimsFormat::Compact {
+            return Err(ClaimsError::InvalidField {
+                field: "simulated",
+                reason: "only compact (format 2) claims can mark a demonstration label".to_owned(),
             });
         }
         if self.schemes.is_empty() {
@@ -514,8 +532,15 @@ pub(crate) fn check_gtin(gtin: &str) -> Result<(), ClaimsError> {
     Ok(())
 }
 
-/// The disclosure contact must be something a consumer can act on: an
-/// `https://host…` URL or a `mailto:` address. No whitespace anywhere.
+/// The disclosure contact must be something a consumer can act on, and
+/// nothing else: an `https://` URL whose authority is a host name or IP
+/// literal (with at most a port) and holds no user information, or a
+/// `mailto:` URI naming exactly one address and no header fields (which
+/// could add recipients or a body). No whitespace anywhere.
+///
+/// `https://maker.example@evil.example/` is refused (the page would show
+/// the maker's name and link to another host), and so is
+/// `https://javascript:alert(1)` (no port is `alert(1)`).
 fn check_contact(contact: &str) -> Result<(), ClaimsError> {
     let invalid = |reason: &str| ClaimsError::InvalidField {
         field: "disclosure_contact",
@@ -526,19 +551,127 @@ fn check_contact(contact: &str) -> Result<(), ClaimsError> {
     }
     let lower = contact.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("https://") {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty() || host.starts_with('@') {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err(invalid(
+                "names a user before its host (user information is not allowed)",
+            ));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            match v6.split_once(']') {
+                Some((addr, after)) if addr.parse::<std::net::Ipv6Addr>().is_ok() => {
+                    (addr, after.strip_prefix(':'))
+                }
+                _ => return Err(invalid("has a malformed IPv6 host")),
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
             return Err(invalid("has no host"));
+        }
+        if !authority.starts_with('[') && !is_host_name(host) {
+            return Err(invalid(
+                "has a host that is not a DNS name or an IP address",
+            ));
+        }
+        if let Some(port) = port {
+            if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("has a port that is not a number"));
+            }
         }
         Ok(())
     } else if let Some(rest) = lower.strip_prefix("mailto:") {
+        if rest.contains(['?', ',', ';', '%']) {
+            return Err(invalid(
+                "must name one address, with no header fields, lists or escapes",
+            ));
+        }
         match rest.split_once('@') {
-            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(()),
+            Some((local, domain))
+                if !local.is_empty() && !domain.contains('@') && is_host_name(domain) =>
+            {
+                Ok(())
+            }
             _ => Err(invalid("is not a mailto: address")),
         }
     } else {
         Err(invalid("must be an https: or mailto: URI"))
     }
+}
+
+/// A DNS name (letters, digits, hyphens and dots, labels of 1 to 63
+/// characters not starting or ending with a hyphen) or a dotted IPv4 address.
+fn is_host_name(host: &str) -> bool {
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Longest support period a label may promise after its issue date.
+pub const MAX_SUPPORT_YEARS: i32 = 30;
+
+/// How far a label's issue date may run ahead of the verifier's clock.
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(10);
+
+impl Claims {
+    /// The rules on what a lab may sign that depend on dates: the issue date
+    /// is not in the future (by `now`, with [`CLOCK_SKEW`] allowed), and the
+    /// support period ends after the issue date and at most
+    /// [`MAX_SUPPORT_YEARS`] years after it. Checked when a label is issued
+    /// and again on every verification (against the real clock, not the
+    /// date asked about).
+    pub fn check_dates(&self, now: time::OffsetDateTime) -> Result<(), LabelError> {
+        let invalid = |field: &'static str, reason: String| {
+            LabelError::Claims(ClaimsError::InvalidField { field, reason })
+        };
+        let latest_issue = (now + CLOCK_SKEW).date();
+        if self.issued > latest_issue {
+            return Err(invalid(
+                "issued",
+                format!("{} is in the future (today is {})", self.issued, now.date()),
+            ));
+        }
+        if self.support_end <= self.issued {
+            return Err(invalid(
+                "support_end",
+                format!(
+                    "{} is not after the issue date {}",
+                    self.support_end, self.issued
+                ),
+            ));
+        }
+        let limit = add_years(self.issued, MAX_SUPPORT_YEARS);
+        if self.support_end > limit {
+            return Err(invalid(
+                "support_end",
+                format!(
+                    "{} is more than {MAX_SUPPORT_YEARS} years after the issue date {} (at most {limit})",
+                    self.support_end, self.issued
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `date` plus `years`, 29 February becoming 28 February in a common year;
+/// the latest representable date if that overflows.
+fn add_years(date: Date, years: i32) -> Date {
+    let year = date.year().saturating_add(years);
+    date.replace_year(year)
+        .or_else(|_| date.replace_day(28).and_then(|d| d.replace_year(year)))
+        .unwrap_or(Date::MAX)
 }
 
 /// A GTIN in its 14-digit form (GTIN-8, -12 and -13 padded with leading
@@ -599,6 +732,7 @@ mod tests {
             disclosure_contact: "mailto:security@acme.example".into(),
             schemes: vec!["uk-psti".into()],
             report_sha256: [0xab; 32].into(),
+            simulated: false,
         }
     }
 

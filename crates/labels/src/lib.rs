@@ -31,6 +31,7 @@
 //!     disclosure_contact: "https://acme.example/security/disclosure".into(),
 //!     schemes: vec!["uk-psti".into()],
 //!     report_sha256: ReportDigest::compact(b"{\"verdict\":\"conformant\"}"),
+//!     simulated: false,
 //! };
 //! let label = lab.signer()?.sign(&claims)?;
 //! let url = qr::label_url(&label, qr::DEFAULT_BASE_URL)?;

@@ -52,7 +52,23 @@ struct Document {
     revoked: u64,
     /// zlib-compressed bitstring, base64url without padding.
     bits: String,
+    /// When and why each revoked label was revoked (every entry's bit is set).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    revocations: Vec<RevocationEntry>,
 }
+
+/// When and why one label was revoked, as its lab's status list says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationEntry {
+    pub serial: u64,
+    /// RFC 3339.
+    pub revoked_at: String,
+    pub reason: String,
+}
+
+/// Longest revocation reason a list carries.
+const MAX_REASON_BYTES: usize = 512;
 
 /// A lab's revocation bitstring with its validity window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +79,7 @@ pub struct StatusList {
     bits: Vec<u8>,
     lab: String,
     kid: String,
+    entries: Vec<RevocationEntry>,
 }
 
 fn malformed(reason: impl Into<String>) -> DocumentError {
@@ -112,7 +129,35 @@ impl StatusList {
             bits,
             lab: String::new(),
             kid: String::new(),
+            entries: Vec::new(),
         })
+    }
+
+    /// Adds when and why labels were revoked; each serial must be revoked
+    /// on the list.
+    pub fn with_entries(mut self, entries: Vec<RevocationEntry>) -> Result<Self, LabelError> {
+        if let Some(e) = entries.iter().find(|e| !self.is_revoked(e.serial)) {
+            return Err(LabelError::invalid(
+                "status list",
+                format!(
+                    "an entry names serial {}, which is not revoked on the list",
+                    e.serial
+                ),
+            ));
+        }
+        self.entries = entries;
+        Ok(self)
+    }
+
+    /// When and why the label with this serial was revoked, if the list says.
+    pub fn entry(&self, serial: u64) -> Option<&RevocationEntry> {
+        self.entries.iter().find(|e| e.serial == serial)
+    }
+
+    /// Past its next-update time on `now`: it can no longer say that a label
+    /// is not revoked (a revocation it lists stays true).
+    pub fn is_stale(&self, now: OffsetDateTime) -> bool {
+        now > self.next_update
     }
 
     /// True if the label with this serial is revoked. Serials beyond the list
@@ -187,6 +232,7 @@ impl StatusList {
             size: self.size,
             revoked: self.revoked_count(),
             bits: URL_SAFE_NO_PAD.encode(compressed),
+            revocations: self.entries.clone(),
         };
         let payload = serde_json::to_vec(&doc)
             .map_err(|e| LabelError::invalid("status list", e.to_string()))?;
@@ -255,6 +301,22 @@ impl StatusList {
             bits,
             lab: lab.name().to_owned(),
             kid: kid_hex,
+            entries: Vec::new(),
+        };
+        if let Some(e) = d.revocations.iter().find(|e| {
+            !list.is_revoked(e.serial)
+                || e.reason.len() > MAX_REASON_BYTES
+                || e.reason.chars().any(crate::claims::is_forbidden_char)
+                || OffsetDateTime::parse(&e.revoked_at, &Rfc3339).is_err()
+        }) {
+            return Err(malformed(format!(
+                "revocation entry for serial {} is not revoked on the list, or its date or reason is malformed",
+                e.serial
+            )));
+        }
+        let list = StatusList {
+            entries: d.revocations,
+            ..list
         };
         if list.revoked_count() != d.revoked {
             return Err(malformed(format!(

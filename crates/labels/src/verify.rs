@@ -197,20 +197,40 @@ pub enum LabelStatus {
     Revoked,
     /// Genuine, but the support period (security updates) has ended.
     SupportEnded,
-    /// Not a genuine label, or not one this trust store can vouch for.
+    /// Genuine, but issued after the date it was verified for (`--at`).
+    NotYetValid,
+    /// Not a genuine label: forged, altered, or breaking the rules on what a
+    /// lab may sign.
     Invalid,
+    /// Could not be decided: no QR code could be read, the lab certificate is
+    /// unknown, or revocation was asked about and no current status
+    /// information was available.
+    Unverifiable,
 }
 
 impl LabelStatus {
-    /// The JSON spelling: `valid`, `revoked`, `support-ended`, `invalid`.
+    /// The JSON spelling: `valid`, `revoked`, `support-ended`,
+    /// `not-yet-valid`, `invalid`, `unverifiable`.
     pub fn as_str(self) -> &'static str {
         match self {
             LabelStatus::Valid => "valid",
             LabelStatus::Revoked => "revoked",
             LabelStatus::SupportEnded => "support-ended",
+            LabelStatus::NotYetValid => "not-yet-valid",
             LabelStatus::Invalid => "invalid",
+            LabelStatus::Unverifiable => "unverifiable",
         }
     }
+
+    /// Every status, in the order summaries list them.
+    pub const ALL: [LabelStatus; 6] = [
+        LabelStatus::Valid,
+        LabelStatus::Revoked,
+        LabelStatus::SupportEnded,
+        LabelStatus::NotYetValid,
+        LabelStatus::Invalid,
+        LabelStatus::Unverifiable,
+    ];
 }
 
 impl fmt::Display for LabelStatus {
@@ -263,6 +283,22 @@ pub enum Revocation {
         next_update: OffsetDateTime,
         /// Whether the label is on it.
         revoked: bool,
+        /// When and why, when the list says (RFC 3339, text).
+        revoked_at: Option<String>,
+        reason: Option<String>,
+    },
+    /// The lab's status list was past its next-update time: it cannot say
+    /// the label is not revoked.
+    Stale {
+        /// When that list was issued.
+        list_issued: OffsetDateTime,
+        /// When a newer list was due.
+        next_update: OffsetDateTime,
+    },
+    /// A status list was asked for and none could be had.
+    Unavailable {
+        /// Why, in a phrase.
+        note: String,
     },
     /// The issuing lab's own registry records the label as revoked, before
     /// (or without) a signed status list saying so: a service that holds the
@@ -270,6 +306,8 @@ pub enum Revocation {
     Registry {
         /// When the registry recorded the revocation (RFC 3339).
         revoked_at: String,
+        /// Why, as the registry recorded it.
+        reason: String,
         /// What the signed status lists say, in a phrase.
         list_note: String,
     },
@@ -295,10 +333,22 @@ impl Revocation {
                 rfc3339(*list_issued),
                 if *revoked { "REVOKED" } else { "not revoked" }
             ),
+            Revocation::Stale {
+                list_issued,
+                next_update,
+            } => format!(
+                "could not check whether this label was withdrawn: the status list of {} was due to be replaced by {}",
+                rfc3339(*list_issued),
+                rfc3339(*next_update)
+            ),
+            Revocation::Unavailable { note } => {
+                format!("could not check whether this label was withdrawn: {note}")
+            }
             Revocation::Registry {
                 revoked_at,
+                reason,
                 list_note,
-            } => format!("revoked in the lab's registry on {revoked_at}; {list_note}"),
+            } => format!("revoked in the lab's registry on {revoked_at} ({reason}); {list_note}"),
         }
     }
 }
@@ -316,22 +366,51 @@ impl Serialize for Revocation {
                 list_issued,
                 next_update,
                 revoked,
+                revoked_at,
+                reason,
             } => {
-                let mut s = serializer.serialize_struct("Revocation", 6)?;
+                let mut s = serializer.serialize_struct("Revocation", 8)?;
                 s.serialize_field("checked", &true)?;
                 s.serialize_field("source", "status-list")?;
                 s.serialize_field("note", &self.describe())?;
                 s.serialize_field("status_list_issued", &rfc3339(*list_issued))?;
                 s.serialize_field("status_list_next_update", &rfc3339(*next_update))?;
                 s.serialize_field("revoked", revoked)?;
+                if let Some(at) = revoked_at {
+                    s.serialize_field("revoked_at", at)?;
+                }
+                if let Some(why) = reason {
+                    s.serialize_field("reason", why)?;
+                }
                 s.end()
             }
-            Revocation::Registry { revoked_at, .. } => {
+            Revocation::Stale {
+                list_issued,
+                next_update,
+            } => {
                 let mut s = serializer.serialize_struct("Revocation", 5)?;
+                s.serialize_field("checked", &false)?;
+                s.serialize_field("source", "status-list")?;
+                s.serialize_field("note", &self.describe())?;
+                s.serialize_field("status_list_issued", &rfc3339(*list_issued))?;
+                s.serialize_field("status_list_next_update", &rfc3339(*next_update))?;
+                s.end()
+            }
+            Revocation::Unavailable { .. } => {
+                let mut s = serializer.serialize_struct("Revocation", 2)?;
+                s.serialize_field("checked", &false)?;
+                s.serialize_field("note", &self.describe())?;
+                s.end()
+            }
+            Revocation::Registry {
+                revoked_at, reason, ..
+            } => {
+                let mut s = serializer.serialize_struct("Revocation", 6)?;
                 s.serialize_field("checked", &true)?;
                 s.serialize_field("source", "registry")?;
                 s.serialize_field("note", &self.describe())?;
                 s.serialize_field("revoked_at", revoked_at)?;
+                s.serialize_field("reason", reason)?;
                 s.serialize_field("revoked", &true)?;
                 s.end()
             }
@@ -350,6 +429,34 @@ impl Verification {
     /// with the reason.
     pub fn invalid_input(reason: impl Into<String>) -> Self {
         Self::invalid(reason)
+    }
+
+    /// What is left of a verification when revocation was asked about and
+    /// no status list could be had (`note` says why): a label that would
+    /// otherwise count is unverifiable; one that is invalid stays so.
+    #[must_use]
+    pub fn without_status_list(self, note: &str) -> Self {
+        match self.status {
+            LabelStatus::Valid | LabelStatus::SupportEnded | LabelStatus::NotYetValid => {
+                let revocation = Revocation::Unavailable {
+                    note: note.to_owned(),
+                };
+                Self {
+                    status: LabelStatus::Unverifiable,
+                    reason: revocation.describe(),
+                    revocation,
+                    ..self
+                }
+            }
+            _ => self,
+        }
+    }
+
+    fn unverifiable(reason: impl Into<String>) -> Self {
+        Self {
+            status: LabelStatus::Unverifiable,
+            ..Self::invalid(reason)
+        }
     }
 
     fn invalid(reason: impl Into<String>) -> Self {
@@ -480,6 +587,10 @@ fn verify_input(
             verify_parsed(&label, trust, at, status, chains),
             link_gtin.as_deref(),
         ),
+        // A photo in which no code can be read says nothing about a label.
+        Err(e @ (LabelError::Image { .. } | LabelError::NoQrCode { .. })) => {
+            Verification::unverifiable(e.to_string())
+        }
         Err(e) => Verification::invalid(e.to_string()),
     }
 }
@@ -588,8 +699,11 @@ fn verify_parsed(
                 list.authority
             ))
         }
-        (None, None) => Verification::invalid(format!(
-            "no lab certificate with kid {kid_hex} in the trust store"
+        // Without a trust list, an unknown kid may be a lab this verifier
+        // was not told about: it cannot tell. (A trust list names every
+        // accredited lab, so a kid it lacks is refused above.)
+        (None, None) => Verification::unverifiable(format!(
+            "no lab certificate with kid {kid_hex} in the trust store: give the lab's certificate (--lab-cert) or the authority's trust list"
         )),
     }
 }
@@ -637,6 +751,17 @@ fn check_with(
 
     let claims = Claims::from_cbor(label.payload())
         .map_err(|e| fail(3, e.to_string(), None, Some(issuer.clone())))?;
+    // What a lab may sign is checked on every verification, not only when a
+    // label is issued: a key used outside `iotmark issue` gains nothing.
+    // Against the real clock: `at` asks about another day, not another now.
+    claims.check_dates(OffsetDateTime::now_utc()).map_err(|e| {
+        fail(
+            3,
+            format!("the label claims what a lab may not sign: {e}"),
+            Some(claims.clone()),
+            Some(issuer.clone()),
+        )
+    })?;
     let signed = |stage: u8, e: LabelError| {
         fail(
             stage,
@@ -683,22 +808,41 @@ fn check_with(
                 list.kid()
             ),
         },
-        Some(list) => Revocation::Checked {
-            list_issued: list.issued(),
-            next_update: list.next_update(),
-            revoked: list.is_revoked(claims.serial),
-        },
+        // A revocation stays true however old the list; a stale list
+        // cannot say a label is not revoked.
+        Some(list) if list.is_stale(OffsetDateTime::now_utc()) && !list.is_revoked(claims.serial) => {
+            Revocation::Stale {
+                list_issued: list.issued(),
+                next_update: list.next_update(),
+            }
+        }
+        Some(list) => {
+            let entry = list.entry(claims.serial);
+            Revocation::Checked {
+                list_issued: list.issued(),
+                next_update: list.next_update(),
+                revoked: list.is_revoked(claims.serial),
+                revoked_at: entry.map(|e| e.revoked_at.clone()),
+                reason: entry.map(|e| e.reason.clone()),
+            }
+        }
     };
     if let Revocation::Checked {
         list_issued,
         revoked: true,
+        revoked_at,
+        reason,
         ..
     } = &revocation
     {
+        let when_why = match (revoked_at, reason) {
+            (Some(at), Some(why)) => format!(" on {at}: {why}"),
+            _ => String::new(),
+        };
         return Ok(Verification {
             status: LabelStatus::Revoked,
             reason: format!(
-                "label {} was revoked by {} (status list issued {})",
+                "label {} was revoked by {}{when_why} (status list issued {})",
                 claims.serial,
                 lab.name(),
                 rfc3339(*list_issued)
@@ -709,7 +853,17 @@ fn check_with(
         });
     }
 
-    let (status, reason) = if at > claims.support_end {
+    let (status, reason) = if at < claims.issued {
+        (
+            LabelStatus::NotYetValid,
+            format!(
+                "the label was issued on {}, after the date asked about ({at})",
+                claims.issued
+            ),
+        )
+    } else if let Revocation::Stale { .. } = &revocation {
+        (LabelStatus::Unverifiable, revocation.describe())
+    } else if at > claims.support_end {
         (
             LabelStatus::SupportEnded,
             format!("security updates ended on {}", claims.support_end),
@@ -718,7 +872,12 @@ fn check_with(
         (
             LabelStatus::Valid,
             format!(
-                "genuine label from {} for {}; security updates until {}",
+                "genuine {} from {} for {}; security updates until {}",
+                if claims.simulated {
+                    "demonstration label (a simulated product, not a tested one)"
+                } else {
+                    "label"
+                },
                 lab.name(),
                 claims.schemes.join(", "),
                 claims.support_end

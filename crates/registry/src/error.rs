@@ -40,6 +40,23 @@ pub enum RegistryError {
         kid: String,
     },
     /// The requested serial is already used.
+    #[error("lab key binding {}: {reason}", path.display())]
+    Binding { path: PathBuf, reason: String },
+    #[error("the key with kid {kid} issues into registry {} (id {bound_id}); {} (id {id}) is another registry, and a second registry for one key would hand out its serials again", bound.display(), path.display())]
+    SecondRegistry {
+        kid: String,
+        bound: PathBuf,
+        bound_id: String,
+        path: PathBuf,
+        id: String,
+    },
+    #[error("registry {} holds serials up to {highest}, but the key with kid {kid} has issued up to {issued}: it is an older copy of the registry and would reuse serials", path.display())]
+    StaleRegistry {
+        path: PathBuf,
+        highest: u64,
+        issued: u64,
+        kid: String,
+    },
     #[error("serial {serial} is already issued")]
     SerialTaken {
         /// The serial.
@@ -70,6 +87,8 @@ pub enum RegistryError {
         at: String,
     },
     /// A revocation needs a reason.
+    #[error("a revocation reason is at most 512 bytes, without control characters")]
+    BadReason,
     #[error("a revocation needs a reason")]
     EmptyReason,
     /// Nothing in the log yet.

@@ -38,6 +38,7 @@
 //!     disclosure_contact: "https://acme.example/security".into(),
 //!     schemes: vec!["uk-psti".into()],
 //!     report_sha256: iotmark_labels::claims::ReportDigest::compact(b"report"),
+//!     simulated: false,
 //! })?;
 //! assert_eq!(issued.serial, 1);
 //! let proof = registry.inclusion_proof(1)?;
@@ -45,6 +46,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod binding;
 mod error;
 mod schema;
 
@@ -187,6 +189,31 @@ impl Registry {
             .optional())?;
         pem.map(|p| LabCertificate::from_pem(&p).map_err(RegistryError::Label))
             .transpose()
+    }
+
+    /// The registry's identity: random, made once, kept in `meta`. A lab
+    /// key's binding ([`binding`]) names it, so a second registry for the key
+    /// is told apart from a copy of the first.
+    pub fn registry_id(&mut self) -> Result<String, RegistryError> {
+        let r = self.conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('registry_id', lower(hex(randomblob(16))))",
+            [],
+        );
+        self.db(r)?;
+        self.db(self.conn.query_row(
+            "SELECT value FROM meta WHERE key = 'registry_id'",
+            [],
+            |r| r.get(0),
+        ))
+    }
+
+    /// The highest serial issued (0 when none).
+    pub fn highest_serial(&self) -> Result<u64, RegistryError> {
+        let max: Option<i64> =
+            self.db(self
+                .conn
+                .query_row("SELECT MAX(serial) FROM labels", [], |r| r.get(0)))?;
+        Ok(u64::try_from(max.unwrap_or(0)).unwrap_or(0))
     }
 
     /// Issues one label: inside one transaction, assigns the serial (the one
@@ -379,6 +406,10 @@ impl Registry {
         if reason.is_empty() {
             return Err(RegistryError::EmptyReason);
         }
+        // The reason is published in the signed status list.
+        if reason.len() > 512 || reason.chars().any(char::is_control) {
+            return Err(RegistryError::BadReason);
+        }
         let path = self.path.clone();
         let sql = |e| RegistryError::sqlite(&path, e);
         let tx = self
@@ -457,8 +488,18 @@ impl Registry {
                 .conn
                 .query_row("SELECT MAX(serial) FROM labels", [], |r| r.get(0)))?;
         let size = u64::try_from(max.unwrap_or(0)).unwrap_or(0) + 1;
-        let revoked = self.revocations()?.into_iter().map(|r| r.serial);
+        let records = self.revocations()?;
+        let revoked = records.iter().map(|r| r.serial);
+        let entries = records
+            .iter()
+            .map(|r| iotmark_labels::status::RevocationEntry {
+                serial: r.serial,
+                revoked_at: r.revoked_at.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect();
         let list = iotmark_labels::status::StatusList::new(revoked, size, issued, next_update)
+            .and_then(|l| l.with_entries(entries))
             .map_err(RegistryError::Label)?;
         list.sign(signer).map_err(RegistryError::Label)
     }

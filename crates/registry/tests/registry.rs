@@ -31,6 +31,7 @@ fn claims(serial: u64) -> Claims {
         disclosure_contact: "https://acme.example/security".into(),
         schemes: vec!["uk-psti".into()],
         report_sha256: iotmark_labels::claims::ReportDigest::Sha256([7; 32]),
+        simulated: false,
     }
 }
 
@@ -169,4 +170,74 @@ fn tampering_with_the_file_is_caught_by_the_audit() {
     .unwrap();
     let e = reg.audit().unwrap_err();
     assert!(e.to_string().contains("inconsistent"), "{e}");
+}
+
+#[test]
+fn one_registry_per_key_and_never_an_older_copy() {
+    use iotmark_registry::binding;
+    let (_, lab) = pki();
+    let signer = lab.signer().unwrap();
+    let kid = hex::encode(lab.certificate().kid());
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("lab.key");
+    let file = binding::binding_path(&key);
+    assert_eq!(file, dir.path().join("lab.key.registry.json"));
+
+    // The first registry binds the key; issuing raises the high-water mark.
+    let first = dir.path().join("registry.db");
+    let mut reg = Registry::open(&first).unwrap();
+    binding::check(&file, &kid, &mut reg).unwrap();
+    for _ in 0..3 {
+        let r = reg.issue(&signer, None, claims).unwrap();
+        binding::record_serial(&file, &kid, r.serial).unwrap();
+    }
+    // Opened again (as every `issue` does): still the key's registry.
+    drop(reg);
+    let mut reg = Registry::open(&first).unwrap();
+    binding::check(&file, &kid, &mut reg).unwrap();
+    let id = reg.registry_id().unwrap();
+    assert_eq!(id.len(), 32);
+
+    // A new registry for the same key: refused.
+    let mut second = Registry::open(&dir.path().join("second.db")).unwrap();
+    let err = binding::check(&file, &kid, &mut second).unwrap_err();
+    assert!(matches!(err, RegistryError::SecondRegistry { .. }), "{err}");
+    assert!(
+        err.to_string().contains("second registry for one key"),
+        "{err}"
+    );
+
+    // A true file copy of the first registry, rolled back below the mark.
+    drop(reg);
+    let snapshot = dir.path().join("snapshot.db");
+    std::fs::copy(&first, &snapshot).unwrap();
+    let mut reg = Registry::open(&first).unwrap();
+    let r = reg.issue(&signer, None, claims).unwrap();
+    binding::record_serial(&file, &kid, r.serial).unwrap();
+    let mut stale = Registry::open(&snapshot).unwrap();
+    assert_eq!(stale.registry_id().unwrap(), id);
+    let err = binding::check(&file, &kid, &mut stale).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RegistryError::StaleRegistry {
+                highest: 3,
+                issued: 4,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // Another lab's key cannot take this registry over.
+    let (_, other) = pki();
+    let other_kid = hex::encode(other.certificate().kid());
+    let err = binding::check(
+        &dir.path().join("other.key.registry.json"),
+        &other_kid,
+        &mut reg,
+    )
+    .unwrap_err();
+    assert!(matches!(err, RegistryError::WrongLab { .. }), "{err}");
+    assert!(!dir.path().join("other.key.registry.json").exists());
 }

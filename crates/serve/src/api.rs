@@ -12,6 +12,7 @@ use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use iotmark_labels::status::CONTENT_TYPE as STATUS_LIST_CONTENT_TYPE;
+use iotmark_labels::verify::LabelStatus;
 use iotmark_labels::Verification;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -147,23 +148,22 @@ pub async fn verify_batch(
     let verifier = state.verifier.clone();
     // Signature checks are CPU work: keep them off the async workers.
     let results = tokio::task::spawn_blocking(move || {
-        let mut counts = [0usize; 5];
+        let mut counts = [0usize; 7];
         let results: Vec<serde_json::Value> = request
             .labels
             .iter()
             .map(|input| match label_ref(input) {
                 Ok(label) => {
                     let v = verifier.verify_ref(&label, at);
-                    counts[match v.status.as_str() {
-                        "valid" => 0,
-                        "revoked" => 1,
-                        "support-ended" => 2,
-                        _ => 3,
-                    }] += 1;
+                    let i = LabelStatus::ALL
+                        .iter()
+                        .position(|s| *s == v.status)
+                        .unwrap_or(4);
+                    counts[i] += 1;
                     verified_json(&v, at)
                 }
                 Err(e) => {
-                    counts[4] += 1;
+                    counts[6] += 1;
                     serde_json::json!({ "error": "bad-request", "message": e.to_string() })
                 }
             })
@@ -172,7 +172,8 @@ pub async fn verify_batch(
             "count": results.len(),
             "summary": {
                 "valid": counts[0], "revoked": counts[1], "support-ended": counts[2],
-                "invalid": counts[3], "not-a-label": counts[4],
+                "not-yet-valid": counts[3], "invalid": counts[4], "unverifiable": counts[5],
+                "not-a-label": counts[6],
             },
             "checked_on": at.to_string(),
             "results": results,

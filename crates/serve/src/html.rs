@@ -111,6 +111,7 @@ main{max-width:40rem;margin:0 auto;padding:0 0 2rem}
 .valid{background:#0b6b2f;color:#fff}
 .ended{background:#f2b01e;color:#1b1b1b}
 .danger{background:#b3261e;color:#fff}
+.demo{background:#5f6368;color:#fff}
 .neutral{background:#1d3557;color:#fff}
 section.info{padding:0 1rem}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}

@@ -268,18 +268,21 @@ async fn listen(service: Service) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = socket.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    // One line of JSON on stdout: scripts read the address from it.
-    println!(
-        "{}",
-        serde_json::json!({
-            "listening": format!("{scheme}://{local}"),
-            "rate_limit_per_second": args.rate_limit,
-            "rate_burst": args.rate_burst,
-        })
-    );
+    // One line of JSON on stdout: scripts read the address from it. A
+    // closed stdout (nobody reading) is no reason to stop serving.
     {
         use std::io::Write as _;
-        let _ = std::io::stdout().flush();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::json!({
+                "listening": format!("{scheme}://{local}"),
+                "rate_limit_per_second": args.rate_limit,
+                "rate_burst": args.rate_burst,
+            })
+        )
+        .and_then(|()| out.flush());
     }
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(STATUS_RELOAD_EVERY);

@@ -73,7 +73,7 @@ pub struct Metrics {
     buckets: [AtomicU64; BUCKETS.len()],
     duration_count: AtomicU64,
     duration_sum_micros: AtomicU64,
-    verifications: [AtomicU64; 4],
+    verifications: [AtomicU64; 6],
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     rate_limited: AtomicU64,
@@ -83,15 +83,17 @@ pub struct Metrics {
 }
 
 fn status_index(s: LabelStatus) -> usize {
-    match s {
-        LabelStatus::Valid => 0,
-        LabelStatus::Revoked => 1,
-        LabelStatus::SupportEnded => 2,
-        _ => 3,
-    }
+    LabelStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
 
-const STATUS_NAMES: [&str; 4] = ["valid", "revoked", "support-ended", "invalid"];
+const STATUS_NAMES: [&str; 6] = [
+    "valid",
+    "revoked",
+    "support-ended",
+    "not-yet-valid",
+    "invalid",
+    "unverifiable",
+];
 
 impl Default for Metrics {
     fn default() -> Self {

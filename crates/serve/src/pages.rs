@@ -67,6 +67,32 @@ fn banner(v: &Verification, today: time::Date) -> (String, &'static str, String)
         );
     };
     match v.status {
+        // Never green: a demonstration label was issued from a simulated
+        // product, and says so in what the lab signed.
+        LabelStatus::Valid | LabelStatus::SupportEnded if c.simulated => (
+            "Demonstration label — not a tested product".to_owned(),
+            "demo",
+            "<p class=\"big\">This label was made in a demonstration.</p>\n<p>It is genuine, but the lab issued it for a simulated product: no real product was tested. Treat the product as having no security label.</p>"
+                .to_owned(),
+        ),
+        // Genuine, but nobody could say whether it was withdrawn since:
+        // never green, and not red either.
+        LabelStatus::Unverifiable => (
+            "Could not check whether this label was withdrawn".to_owned(),
+            "ended",
+            format!(
+                "<p class=\"big\">The label is genuine, but this service could not check whether it was withdrawn.</p>\n<p>The test lab's list of withdrawn labels is out of date. Security updates are promised until {}; check again later before relying on it.</p>",
+                long_date(c.support_end)
+            ),
+        ),
+        LabelStatus::NotYetValid => (
+            "Do not rely on this label".to_owned(),
+            "danger",
+            format!(
+                "<p class=\"big\">This label was not yet issued on this date.</p>\n<p>It was issued on {}.</p>",
+                long_date(c.issued)
+            ),
+        ),
         LabelStatus::Valid => (
             format!("Security updates until {}", long_date(c.support_end)),
             "valid",

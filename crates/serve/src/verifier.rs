@@ -360,13 +360,16 @@ impl Verifier {
                 v
             }
         };
-        self.with_revocation(&base, at)
+        self.with_revocation(&base)
     }
 
     /// The cached verdict with the revocation status of now.
-    fn with_revocation(&self, base: &Verification, at: Date) -> Verification {
+    fn with_revocation(&self, base: &Verification) -> Verification {
         let mut v = base.clone();
-        if !matches!(v.status, LabelStatus::Valid | LabelStatus::SupportEnded) {
+        if !matches!(
+            v.status,
+            LabelStatus::Valid | LabelStatus::SupportEnded | LabelStatus::NotYetValid
+        ) {
             return v;
         }
         let (Some(claims), Some(issuer)) = (&v.claims, &v.issuer) else {
@@ -383,28 +386,38 @@ impl Verifier {
             };
             let list = &loaded.list;
             if list.is_revoked(serial) {
+                let entry = list.entry(serial);
+                let when_why = entry
+                    .map(|e| format!(" on {}: {}", e.revoked_at, e.reason))
+                    .unwrap_or_default();
                 v.status = LabelStatus::Revoked;
                 v.reason = format!(
-                    "label {serial} was revoked by {lab} (status list issued {})",
+                    "label {serial} was revoked by {lab}{when_why} (status list issued {})",
                     rfc3339(list.issued())
                 );
                 v.revocation = Revocation::Checked {
                     list_issued: list.issued(),
                     next_update: list.next_update(),
                     revoked: true,
+                    revoked_at: entry.map(|e| e.revoked_at.clone()),
+                    reason: entry.map(|e| e.reason.clone()),
                 };
-            } else if list.check_current(at).is_err() {
-                v.revocation = Revocation::NotChecked {
-                    note: format!(
-                        "revocation not checked: the lab's status list issued {} is not current on {at}",
-                        rfc3339(list.issued())
-                    ),
+            } else if list.is_stale(time::OffsetDateTime::now_utc()) {
+                // The same rule as `verify --status`: a list past its next
+                // update cannot say the label was not withdrawn.
+                v.revocation = Revocation::Stale {
+                    list_issued: list.issued(),
+                    next_update: list.next_update(),
                 };
+                v.status = LabelStatus::Unverifiable;
+                v.reason = v.revocation.describe();
             } else {
                 v.revocation = Revocation::Checked {
                     list_issued: list.issued(),
                     next_update: list.next_update(),
                     revoked: false,
+                    revoked_at: None,
+                    reason: None,
                 };
             }
         });
@@ -417,9 +430,7 @@ impl Verifier {
                     "the lab's signed status list of {} does not list it yet",
                     rfc3339(*list_issued)
                 ),
-                Revocation::NotChecked { .. } | Revocation::Registry { .. } => {
-                    "this service holds no current signed status list that lists it".to_owned()
-                }
+                _ => "this service holds no current signed status list that lists it".to_owned(),
             };
             v.status = LabelStatus::Revoked;
             v.reason = format!(
@@ -428,6 +439,7 @@ impl Verifier {
             );
             v.revocation = Revocation::Registry {
                 revoked_at: record.revoked_at.clone(),
+                reason: record.reason.clone(),
                 list_note,
             };
         }

@@ -36,6 +36,7 @@ fn claims() -> Claims {
         disclosure_contact: "https://acme-connected.example/security/report".into(),
         schemes: vec!["uk-psti".into()],
         report_sha256: ReportDigest::compact(b"{\"verdict\":\"conformant\"}"),
+        simulated: false,
     }
 }
 

@@ -2,6 +2,7 @@
 //! There is no second list of provisions: tags on the scenarios say which
 //! provision and TS 103 701 test case each one checks, and how.
 
+use sha2::Digest as _;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -196,6 +197,9 @@ pub struct ScenarioMeta {
 pub struct CatalogueFeature {
     /// Path relative to the features folder, e.g. `psti/passwords.feature`.
     pub path: String,
+    /// SHA-256 (hex) of the text that was parsed: what the scenarios run
+    /// from, wherever the file came from.
+    pub sha256: String,
     pub feature: gherkin::Feature,
 }
 
@@ -288,7 +292,12 @@ impl Catalogue {
                     meta,
                 });
             }
-            features.push(CatalogueFeature { path, feature });
+            let sha256 = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+            features.push(CatalogueFeature {
+                path,
+                sha256,
+                feature,
+            });
         }
         let catalogue = Catalogue {
             features,

@@ -54,6 +54,8 @@ pub struct StepRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioResult {
     pub feature_path: String,
+    /// SHA-256 (hex) of the feature file's text as parsed for this run.
+    pub feature_sha256: String,
     pub feature_name: String,
     pub name: String,
     pub line: usize,
@@ -283,6 +285,7 @@ async fn run_scenario(
     let started = Instant::now();
     let mut result = ScenarioResult {
         feature_path: feature.path.clone(),
+        feature_sha256: feature.sha256.clone(),
         feature_name: feature.feature.name.clone(),
         name: s.scenario.name.clone(),
         line: s.scenario.position.line,

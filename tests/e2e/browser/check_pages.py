@@ -2,18 +2,20 @@
 """Headless-browser check of the label page a shopper sees.
 
 Makes labels with the iotmark CLI (a throwaway authority and lab, a run on
-the simulated good camera, two labels, one revoked, and one from a rogue
-authority), starts `iotmark serve` twice on loopback (today, and with
---now after the support end), then for each of the four states — valid,
-support ended, revoked, forged — and for the GS1 Digital Link form (the
+the simulated good camera, two demonstration labels, one revoked, the same
+claims signed by the lab without the demonstration mark as for a tested
+product (tested_label.py), and one from a rogue authority), starts `iotmark serve` twice on loopback (today, and with
+--now after the support end), then for each state — valid, support ended,
+demonstration, revoked, forged — and for the GS1 Digital Link form (the
 label's own GTIN, and another product's) loads the page in headless Chromium:
 
 - the DOM Chromium built (--dump-dom) must show the expected words;
 - the screenshot (--screenshot, 390x844, a phone) must be a PNG of exactly
   that size, not blank, and the status banner at the top must be the
-  expected colour (green, amber, red), sampled from its pixels.
+  expected colour (green, amber, grey, red), sampled from its pixels.
 
-Screenshots are kept in the output folder. Standard library only.
+Screenshots are kept in the output folder. Standard library, and cbor2 and
+cryptography for tested_label.py.
 
 usage: check_pages.py IOTMARK_BINARY OUT_DIR
 """
@@ -29,6 +31,9 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from pngread import read_png  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tested_label import tested_label  # noqa: E402
 
 WIDTH, HEIGHT = 390, 844
 
@@ -66,7 +71,11 @@ def make_lab(binary, root, authority, lab, name):
 
 
 def issue(binary, root, lab, out):
-    cli(binary, "issue", "--report", os.path.join(root, "run", "report.json"),
+    """Seal the run with `lab`'s key and issue a demonstration label from it
+    (the run is against a simulated product)."""
+    cli(binary, "report", "sign", os.path.join(root, "run"),
+        "--key", os.path.join(root, lab, "lab.key"), "--cert", os.path.join(root, lab, "lab.pem"))
+    cli(binary, "issue", "--allow-simulated", "--report", os.path.join(root, "run", "report.json"),
         "--key", os.path.join(root, lab, "lab.key"), "--cert", os.path.join(root, lab, "lab.pem"),
         "--out", os.path.join(root, out))
     with open(os.path.join(root, out, "label.url")) as f:
@@ -120,6 +129,8 @@ def classify(rgb):
         return "amber"
     if r > 140 and g < 90 and b < 90:
         return "red"
+    if max(rgb) - min(rgb) < 20 and 60 < r < 140:
+        return "grey"
     return f"other{rgb}"
 
 
@@ -163,14 +174,17 @@ def main():
              "--out", os.path.join(root, "run")], capture_output=True, text=True)
         if run.returncode != 0:
             fail(f"iotmark run: exit {run.returncode}\n{run.stderr}")
-        valid = issue(binary, root, "lab", "label-1")
+        demo = issue(binary, root, "lab", "label-1")
         revoked = issue(binary, root, "lab", "label-2")
+        # The same claims for a product the lab really tested: no mark.
+        valid = tested_label(os.path.join(root, "label-1", "label.cose"),
+                             os.path.join(root, "lab", "lab.key"), serial=1000)
         cli(binary, "revoke", "--registry", os.path.join(root, "lab", "registry.db"), "--serial", "2",
             "--key", os.path.join(root, "lab", "lab.key"), "--cert", os.path.join(root, "lab", "lab.pem"),
             "--reason", "firmware recalled")
         with open(os.path.join(root, "label-1", "label.json")) as f:
             digital_link = json.load(f)["digital_link_url"]
-        link = digital_link[digital_link.index("/01/"):]
+        link = digital_link[digital_link.index("/01/"):digital_link.index("L=") + 2] + valid
         make_lab(binary, root, "rogue-authority", "rogue-lab", "Rogue")
         forged = issue(binary, root, "rogue-lab", "label-forged")
 
@@ -186,6 +200,9 @@ def main():
             ("support-ended", f"{later}/l/{valid}", "amber",
              ["Security updates have ended", "Security updates ended on 31 December 2031",
               "Report a security problem", "Goodcam Devices Ltd GC-200"]),
+            ("demonstration", f"{today}/l/{demo}", "grey",
+             ["Demonstration label — not a tested product", "simulated product",
+              "Goodcam Devices Ltd GC-200"]),
             ("revoked", f"{today}/l/{revoked}", "red",
              ["Do not rely on this label", "withdrawn", "revoked"]),
             ("forged", f"{today}/l/{forged}", "red",
@@ -207,6 +224,8 @@ def main():
                     fail(f"{name}: {w!r} not in the page text: {text}")
             if name in ("forged", "other-gtin") and "GC-200" in text:
                 fail(f"{name}: the page shows the label's product")
+            if name == "demonstration" and "passed independent security testing" in text:
+                fail(f"{name}: a demonstration label is shown as a tested product")
             shot = os.path.join(out, f"label-{name}.png")
             if os.path.exists(shot):
                 os.remove(shot)

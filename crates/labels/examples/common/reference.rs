@@ -19,5 +19,6 @@ pub fn reference_claims(serial: u64, issued: Date, report_sha256: ReportDigest) 
         disclosure_contact: "https://acme-connected.example/security/report".into(),
         schemes: vec!["uk-psti".into()],
         report_sha256,
+        simulated: false,
     }
 }

@@ -17,8 +17,11 @@ pub(super) const VERSION_KEY: u64 = 0;
 const VERSION: u64 = 2;
 /// Key 11: a `mailto:` contact (key 8 holds an `https://` one).
 const MAILTO_CONTACT_KEY: u64 = 11;
-/// Most map entries: version, ten fields (one of the two contacts), GTIN.
-pub(super) const MAX_ENTRIES: u64 = 11;
+/// Key 12: a demonstration label (from a simulated product), as uint `1`.
+const SIMULATED_KEY: u64 = 12;
+/// Most map entries: version, ten fields (one of the two contacts), GTIN,
+/// the demonstration mark.
+pub(super) const MAX_ENTRIES: u64 = 12;
 
 pub(super) const HTTPS: &str = "https://";
 pub(super) const MAILTO: &str = "mailto:";
@@ -77,7 +80,7 @@ fn unpack_gtin(packed: &[u8]) -> Result<String, ClaimsError> {
 
 pub(super) fn encode(claims: &Claims, report_prefix: &[u8; 16]) -> Vec<u8> {
     let mut w = Writer::new();
-    w.map(if claims.gtin.is_some() { 11 } else { 10 });
+    w.map(10 + usize::from(claims.gtin.is_some()) + usize::from(claims.simulated));
     w.uint(VERSION_KEY);
     w.uint(VERSION);
     w.uint(key::SERIAL);
@@ -121,6 +124,10 @@ pub(super) fn encode(claims: &Claims, report_prefix: &[u8; 16]) -> Vec<u8> {
         w.uint(MAILTO_CONTACT_KEY);
         w.text(rest);
     }
+    if claims.simulated {
+        w.uint(SIMULATED_KEY);
+        w.uint(1);
+    }
     w.into_bytes()
 }
 
@@ -140,6 +147,7 @@ pub(super) fn decode(
     let mut contact = None;
     let mut schemes = None;
     let mut report = None;
+    let mut simulated = false;
     let mut previous: Option<u64> = None;
     for _ in 0..entries {
         let k = r.expect_uint("claims key")?;
@@ -231,6 +239,18 @@ pub(super) fn decode(
                 })?;
                 report = Some(ReportDigest::Sha256Prefix(prefix));
             }
+            SIMULATED_KEY => {
+                let v = r.expect_uint("simulated")?;
+                if v != 1 {
+                    return Err(ClaimsError::InvalidField {
+                        field: "simulated",
+                        reason: format!(
+                            "{v}: a demonstration label holds 1 here; others omit the key"
+                        ),
+                    });
+                }
+                simulated = true;
+            }
             other => return Err(ClaimsError::UnknownKey { key: other }),
         }
     }
@@ -251,6 +271,7 @@ pub(super) fn decode(
         disclosure_contact: contact.ok_or_else(|| missing("disclosure_contact"))?,
         schemes: schemes.ok_or_else(|| missing("schemes"))?,
         report_sha256: report.ok_or_else(|| missing("report_sha256"))?,
+        simulated,
     };
     claims.check()?;
     if claims.to_cbor() != bytes {

@@ -29,7 +29,9 @@ use qrcode::{Color, QrCode, Version};
 
 pub use digits::{decode_digits, encode_digits};
 pub use qrcode::EcLevel;
-pub use scan::{decode_image, decode_image_bytes, MAX_IMAGE_DIMENSION, MAX_IMAGE_FILE_BYTES};
+pub use scan::{
+    decode_image, decode_image_all, decode_image_bytes, MAX_IMAGE_DIMENSION, MAX_IMAGE_FILE_BYTES,
+};
 
 use crate::claims::{check_gtin, gtin14, Claims};
 use crate::cose::{SignedLabel, MAX_LABEL_BYTES};

@@ -28,8 +28,22 @@ const FAST_PATH_SIDE: u32 = 1600;
 
 /// Finds and decodes a QR code in an image file; returns its text (the URL).
 pub fn decode_image(path: &Path) -> Result<String, LabelError> {
+    decode_image_all(path).and_then(|all| first_label(all, Some(path)))
+}
+
+/// Every QR code found in a PNG or JPEG photo, label URLs first: a photo of
+/// a shelf may hold several labels, each to be checked on its own.
+pub fn decode_image_all(path: &Path) -> Result<Vec<String>, LabelError> {
     let bytes = files::read_bounded(path, MAX_IMAGE_FILE_BYTES)?;
     decode(&bytes, Some(path))
+}
+
+/// The first text, which [`scan`] put first when it looks like a label URL.
+fn first_label(all: Vec<String>, path: Option<&Path>) -> Result<String, LabelError> {
+    all.into_iter().next().ok_or_else(|| LabelError::NoQrCode {
+        path: path.map(Path::to_path_buf),
+        detail: None,
+    })
 }
 
 /// Finds and decodes a QR code in PNG or JPEG bytes; returns its text (the URL).
@@ -43,7 +57,7 @@ pub fn decode_image_bytes(bytes: &[u8]) -> Result<String, LabelError> {
             ),
         ));
     }
-    decode(bytes, None)
+    decode(bytes, None).and_then(|all| first_label(all, None))
 }
 
 fn image_error(path: Option<&Path>, reason: impl Into<String>) -> LabelError {
@@ -66,7 +80,7 @@ fn reader<'a>(
     }
 }
 
-fn decode(bytes: &[u8], path: Option<&Path>) -> Result<String, LabelError> {
+fn decode(bytes: &[u8], path: Option<&Path>) -> Result<Vec<String>, LabelError> {
     let (width, height) = reader(bytes, path)?
         .into_dimensions()
         .map_err(|e| image_error(path, format!("cannot read image header: {e}")))?;
@@ -122,7 +136,7 @@ fn scaled(width: u32, height: u32) -> (u32, u32) {
 }
 
 enum Scan {
-    Found(String),
+    Found(Vec<String>),
     Undecodable(String),
     Nothing,
 }
@@ -150,12 +164,18 @@ fn scan(img: &GrayImage) -> Scan {
     let Ok((found, errors)) = result else {
         return Scan::Undecodable("the QR decoder failed on this image".to_owned());
     };
-    if let Some(text) = found
-        .iter()
-        .find(|t| crate::qr::digits_from_url(t).is_ok())
-        .or_else(|| found.first())
-    {
-        return Scan::Found(text.clone());
+    if !found.is_empty() {
+        // Label URLs first, each text once, otherwise in the order found.
+        let mut texts: Vec<String> = Vec::new();
+        let (labels, others): (Vec<String>, Vec<String>) = found
+            .into_iter()
+            .partition(|t| crate::qr::digits_from_url(t).is_ok());
+        for t in labels.into_iter().chain(others) {
+            if !texts.contains(&t) {
+                texts.push(t);
+            }
+        }
+        return Scan::Found(texts);
     }
     match errors.into_iter().next() {
         Some(e) => Scan::Undecodable(e),

@@ -16,6 +16,7 @@ fn minimal() -> Claims {
         disclosure_contact: "mailto:a@b".into(),
         schemes: vec!["uk-psti".into()],
         report_sha256: [0; 32].into(),
+        simulated: false,
     }
 }
 
@@ -205,6 +206,7 @@ fn dates_before_1970_round_trip() {
 fn minimal_compact() -> Claims {
     Claims {
         report_sha256: ReportDigest::Sha256Prefix([0; 16]),
+        simulated: false,
         ..minimal()
     }
 }
@@ -365,4 +367,78 @@ fn report_digests_match_their_report() {
     assert_eq!(json.as_str().unwrap().len(), 32);
     let back: ReportDigest = serde_json::from_value(json).unwrap();
     assert_eq!(back, compact);
+}
+
+/// Contacts a lab may not sign: refused when signing, and a label signed
+/// with the lab's key anyway (outside the library's signer) is invalid.
+#[test]
+fn disclosure_contacts_a_lab_may_not_sign() {
+    let pki = crate::kit::Pki::new();
+    let dir = tempfile::tempdir().unwrap();
+    pki.lab.write(dir.path()).unwrap();
+    let key = iotmark_labels::pki::load_signing_key(&dir.path().join("lab.key")).unwrap();
+    let kid = pki.lab.certificate().kid();
+    for (contact, want) in [
+        ("https://maker.example@evil.example/x", "user information"),
+        ("https://javascript:alert(1)", "port that is not a number"),
+        ("https://exa mple.com/", "whitespace"),
+        ("https://bad_host!.example/", "not a DNS name"),
+        ("https://[::1/x", "malformed IPv6"),
+        ("mailto:a@maker.example,b@evil.example", "one address"),
+        ("mailto:a@maker.example?cc=b@evil.example", "one address"),
+        ("mailto:a@b@evil.example", "not a mailto: address"),
+        ("javascript:alert(1)", "https: or mailto:"),
+    ] {
+        let mut c = crate::kit::realistic_claims(crate::kit::today());
+        c.disclosure_contact = contact.into();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains(want), "{contact}: {err}");
+        let bytes = crate::kit::forge(&key, kid, c.to_cbor());
+        let v = iotmark_labels::verify::verify(
+            &iotmark_labels::verify::LabelInput::Cose(bytes),
+            &pki.trust(),
+            crate::kit::today(),
+        );
+        assert_eq!(
+            v.status,
+            iotmark_labels::verify::LabelStatus::Invalid,
+            "{contact}"
+        );
+        // Compact claims store a contact without its scheme, so one with
+        // neither scheme comes back as some mailto: and is refused as such.
+        assert!(
+            v.reason.contains("disclosure_contact"),
+            "{contact}: {}",
+            v.reason
+        );
+        if contact.starts_with("https:") || contact.starts_with("mailto:") {
+            assert!(v.reason.contains(want), "{contact}: {}", v.reason);
+        }
+    }
+    for good in [
+        "https://maker.example/security",
+        "https://maker.example:8443/security?x=1#a",
+        "https://192.0.2.1/security",
+        "https://[2001:db8::1]/security",
+        "mailto:security@maker.example",
+    ] {
+        let mut c = crate::kit::realistic_claims(crate::kit::today());
+        c.disclosure_contact = good.into();
+        assert!(c.validate().is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn demonstration_mark_round_trips_and_is_canonical() {
+    let mut c = crate::kit::realistic_claims(crate::kit::today());
+    c.simulated = true;
+    let bytes = c.to_cbor();
+    assert_eq!(Claims::from_cbor(&bytes).unwrap(), c);
+    c.simulated = false;
+    assert!(bytes.len() > c.to_cbor().len());
+    // Format-1 claims cannot carry it.
+    let mut v1 = c.clone();
+    v1.report_sha256 = [1; 32].into();
+    v1.simulated = true;
+    assert!(v1.validate().is_err());
 }

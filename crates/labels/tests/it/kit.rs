@@ -63,6 +63,7 @@ pub fn realistic_claims(issued: Date) -> Claims {
 pub fn realistic_claims_v1(issued: Date) -> Claims {
     Claims {
         report_sha256: iotmark_labels::report_digest(b"{\"verdict\":\"conformant\"}").into(),
+        simulated: false,
         ..realistic_claims(issued)
     }
 }

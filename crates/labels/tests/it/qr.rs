@@ -273,3 +273,40 @@ fn digital_link_urls_need_a_gtin_path() {
         "HTTP://127.0.0.1:8080/"
     );
 }
+
+/// A photo of a shelf may hold several labels: every code is found, label
+/// URLs first, each once.
+#[test]
+fn several_codes_in_one_photo_are_all_found() {
+    let pki = Pki::new();
+    let mut a = realistic_claims(today());
+    let mut b = realistic_claims(today());
+    a.serial = 1;
+    b.serial = 2;
+    let urls: Vec<String> = [a, b]
+        .iter()
+        .map(|c| qr::label_url(&pki.sign(c), DEFAULT_BASE_URL).unwrap())
+        .collect();
+    let images: Vec<image::RgbImage> = urls
+        .iter()
+        .map(|u| {
+            image::load_from_memory(&qr::render_png(u).unwrap())
+                .unwrap()
+                .to_rgb8()
+        })
+        .collect();
+    let (w, h) = (images[0].width(), images[0].height());
+    let mut shelf = image::RgbImage::from_pixel(w * 2 + 40, h, image::Rgb([255, 255, 255]));
+    image::imageops::overlay(&mut shelf, &images[0], 0, 0);
+    image::imageops::overlay(&mut shelf, &images[1], i64::from(w) + 40, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shelf.png");
+    shelf.save(&path).unwrap();
+    let mut found = qr::decode_image_all(&path).unwrap();
+    found.sort();
+    let mut want = urls.clone();
+    want.sort();
+    assert_eq!(found, want);
+    // The single-label reader still gives one of them.
+    assert!(urls.contains(&qr::decode_image(&path).unwrap()));
+}

@@ -4,7 +4,6 @@
 //! the feature files' hashes.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use iotmark_adapters::profile::{format_date, Conditions, Profile, Support};
 
@@ -244,16 +243,11 @@ pub fn features(results: &[ScenarioResult]) -> Vec<FeatureRef> {
         if out.iter().any(|f| f.path == r.feature_path) {
             continue;
         }
-        let text: Option<Vec<u8>> = crate::catalogue::EMBEDDED
-            .iter()
-            .find(|(path, _)| *path == r.feature_path)
-            .map(|(_, text)| text.as_bytes().to_vec())
-            .or_else(|| std::fs::read(&r.feature_path).ok());
+        // The hash of the text the runner parsed, not of a file looked up
+        // again by name: a changed feature file is reported as changed.
         out.push(FeatureRef {
             path: r.feature_path.clone(),
-            sha256: text
-                .map(|t| hex::encode(Sha256::digest(&t)))
-                .unwrap_or_default(),
+            sha256: r.feature_sha256.clone(),
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));

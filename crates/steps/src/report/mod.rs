@@ -13,6 +13,7 @@ use crate::runner::ScenarioResult;
 use crate::verdict::{Conformance, How, Verdict};
 use crate::world::RunContext;
 
+pub mod consistency;
 mod cucumber;
 mod declared;
 pub mod diff;
