@@ -11,12 +11,16 @@ use std::process::Command;
 
 /// Each crate, bottom first, with the workspace crates it may use.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("iotmark-labels", &[]),
-    ("iotmark-adapters", &[]),
+    ("iotmark-text", &[]),
+    ("iotmark-labels", &["iotmark-text"]),
+    ("iotmark-adapters", &["iotmark-text"]),
     ("iotmark-registry", &["iotmark-labels"]),
-    ("iotmark-steps", &["iotmark-adapters"]),
-    ("iotmark-sim", &["iotmark-adapters"]),
-    ("iotmark-serve", &["iotmark-labels", "iotmark-registry"]),
+    ("iotmark-steps", &["iotmark-adapters", "iotmark-text"]),
+    ("iotmark-sim", &["iotmark-adapters", "iotmark-text"]),
+    (
+        "iotmark-serve",
+        &["iotmark-labels", "iotmark-registry", "iotmark-text"],
+    ),
     (
         "iotmark-harness",
         &["iotmark-adapters", "iotmark-sim", "iotmark-steps"],

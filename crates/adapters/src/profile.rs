@@ -1079,16 +1079,7 @@ mod date_format {
     }
 }
 
-/// Parse a `YYYY-MM-DD` date.
-pub fn parse_date(text: &str) -> Option<time::Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, fmt).ok()
-}
-
-/// Format a date as `YYYY-MM-DD`.
-pub fn format_date(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
+pub use iotmark_text::{format_date, parse_date};
 
 fn schema_validator() -> Result<jsonschema::Validator, String> {
     let schema: serde_json::Value =

@@ -65,23 +65,7 @@ pub use pki::files::read_bounded;
 pub use pki::{LabCertificate, TrustAnchor};
 pub use verify::{LabelInput, LabelStatus, TrustStore, Verification};
 
-/// The `YYYY-MM-DD` form every date on a label, a command line and an API
-/// query takes.
-pub const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year]-[month]-[day]");
-
-/// A `YYYY-MM-DD` date; `None` for anything else, including days that do not
-/// exist (`2026-02-30`).
-pub fn parse_date(text: &str) -> Option<time::Date> {
-    time::Date::parse(text, ISO_DATE).ok()
-}
-
-/// A time as RFC 3339 text (as `Display` would show it, should formatting
-/// fail, which it does not for times after year 0).
-pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
+pub use iotmark_text::{parse_date, rfc3339, ISO_DATE};
 
 /// SHA-256 of a report ([`claims::ReportDigest`] holds it, or its first half).
 pub fn report_digest(bytes: &[u8]) -> [u8; 32] {

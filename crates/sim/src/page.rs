@@ -1,20 +1,6 @@
 //! The HTML frame shared by the simulated device pages and websites.
 
-/// Escape text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use iotmark_text::escape_html as escape;
 
 /// A complete HTML document around `body` (already HTML).
 pub fn html_page(title: &str, body: &str) -> String {
@@ -24,17 +10,4 @@ pub fn html_page(title: &str, body: &str) -> String {
          <title>{}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
         escape(title)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            escape("<a href='x'>&\"</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
-        );
-    }
 }

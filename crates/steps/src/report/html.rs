@@ -19,24 +19,7 @@ const EXCERPT_CHARS: usize = 360;
 /// Most of an evidence file read for excerpts.
 const MAX_EVIDENCE_READ: u64 = 256 * 1024 * 1024;
 
-/// Escape text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newline say nothing to a
-            // reader and can confuse one; show them as U+FFFD.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use iotmark_text::escape_html as escape;
 
 /// A link only for http(s) URLs; anything else (`javascript:`…) is shown as text.
 pub fn link(url: &str) -> String {

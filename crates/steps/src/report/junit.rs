@@ -14,23 +14,7 @@ use super::Report;
 use crate::runner::ScenarioResult;
 use crate::verdict::Verdict;
 
-/// Escape for attribute values and text, dropping what XML 1.0 forbids.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use iotmark_text::escape_xml as xml;
 
 fn secs(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64())

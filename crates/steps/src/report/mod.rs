@@ -237,10 +237,7 @@ fn reason_for(verdict: Verdict, scenarios: &[&ScenarioResult]) -> String {
     parts.join(" | ")
 }
 
-pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+pub use iotmark_text::rfc3339;
 
 /// Roll scenario results up into the report.
 pub fn build(
