@@ -169,10 +169,18 @@ pub async fn login(
         let outcome = match answer.status {
             200 => LoginOutcome::Accepted,
             401 | 403 => LoginOutcome::Rejected,
-            // 503 with a lockout, 429: the server refuses attempts for now.
-            429 | 503 => LoginOutcome::LockedOut {
+            // 429: the server refuses attempts for now.
+            429 => LoginOutcome::LockedOut {
                 detail: answer.line(),
             },
+            // 503 (the stream cannot be set up now, too many sessions):
+            // past the login or not, nothing to judge; worth a retry.
+            503 => {
+                return Err(Failure::Protocol(format!(
+                    "the credential got {}: the server is busy, no verdict",
+                    answer.line()
+                )))
+            }
             _ => {
                 return Err(Failure::Protocol(format!(
                     "the credential got {}, neither 200 nor 401",

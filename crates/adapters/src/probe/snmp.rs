@@ -258,13 +258,12 @@ pub fn decode_response(datagram: &[u8]) -> Result<SnmpAnswer, SnmpDecodeError> {
     let bad = |what: &str, e: rasn::error::DecodeError| {
         SnmpDecodeError(format!("not an SNMP {what} message: {e}"))
     };
-    if let Ok(message) = rasn::ber::decode::<v2c::Message<v2::Pdus>>(datagram) {
-        if message.version != Integer::from(1) {
-            return Err(SnmpDecodeError(format!(
-                "SNMP version field {} (v2c is 1)",
-                message.version
-            )));
-        }
+    // A v1 GetResponse has the shape of a v2c Response (both tagged [2]):
+    // the version field decides which one it is.
+    let v2c = rasn::ber::decode::<v2c::Message<v2::Pdus>>(datagram)
+        .ok()
+        .filter(|m| m.version == Integer::from(1));
+    if let Some(message) = v2c {
         let v2::Pdus::Response(v2::Response(pdu)) = message.data else {
             return Err(SnmpDecodeError(
                 "an SNMP v2c message that is not a Response".into(),

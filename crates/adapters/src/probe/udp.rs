@@ -555,7 +555,9 @@ pub fn parse_coap(datagram: &[u8], id: u32) -> Result<String, NotService> {
     };
     let token_matches = token == id.to_be_bytes().as_slice();
     let id_matches = kind == 2 && message_id == ours;
-    if !token_matches && !(id_matches && *code == 0) {
+    // A response carries our token; an empty acknowledgement our message id.
+    let answers_us = token_matches || (id_matches && *code == 0);
+    if !answers_us {
         return Err(not("CoAP", "neither our message id nor our token"));
     }
     let class = code >> 5;
