@@ -611,6 +611,125 @@ async fn snmp_calibration_refuses_what_it_cannot_judge() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
+/// How the fake agent below answers one community.
+#[derive(Clone, Copy)]
+enum Agent {
+    Value,
+    Error(u32),
+    NoSuchObject,
+    Silence,
+}
+
+/// A small v2c agent of our own for the agent behaviours net-snmp does not
+/// have: `policy` says how each community is answered.
+async fn fake_agent(policy: fn(&[u8]) -> Agent) -> SocketAddr {
+    use rasn_snmp::{v2, v2c};
+    udp_responder(any_port(), move |datagram| {
+        let Ok(request) = rasn::ber::decode::<v2c::Message<v2::Pdus>>(datagram) else {
+            return Vec::new();
+        };
+        let v2::Pdus::GetRequest(v2::GetRequest(mut pdu)) = request.data else {
+            return Vec::new();
+        };
+        let value = match policy(&request.community) {
+            Agent::Silence => return Vec::new(),
+            Agent::Value => v2::VarBindValue::Value(rasn_smi::v2::ObjectSyntax::Simple(
+                rasn_smi::v2::SimpleSyntax::String(b"fake camera agent".to_vec().into()),
+            )),
+            Agent::Error(status) => {
+                pdu.error_status = status;
+                pdu.error_index = 1;
+                v2::VarBindValue::Unspecified
+            }
+            Agent::NoSuchObject => v2::VarBindValue::NoSuchObject,
+        };
+        pdu.variable_bindings[0].value = value;
+        let answer = v2c::Message {
+            version: request.version,
+            community: request.community,
+            data: v2::Pdus::Response(v2::Response(pdu)),
+        };
+        vec![rasn::ber::encode(&answer).unwrap()]
+    })
+    .await
+}
+
+#[tokio::test]
+async fn snmp_judge_compares_answers_with_what_calibration_saw() {
+    let cfg = ProbeConfig {
+        timeout: Duration::from_secs(1),
+        ..ProbeConfig::default()
+    };
+    let v2c = SnmpVersion::V2c;
+    // An agent that answers an unknown community with authorizationError
+    // instead of silence: that answer is its "rejected".
+    let loud = fake_agent(|c| match c {
+        b"unit-community" => Agent::Value,
+        b"narrow-view" => Agent::NoSuchObject,
+        _ => Agent::Error(16),
+    })
+    .await;
+    let judge = SnmpJudge::calibrate(loud, v2c, &community("unit-community"), &cfg)
+        .await
+        .unwrap();
+    assert_eq!(
+        judge.try_login(&community("public")).await.unwrap(),
+        LoginOutcome::Rejected
+    );
+    assert_eq!(
+        judge.try_login(&community("unit-community")).await.unwrap(),
+        LoginOutcome::Accepted
+    );
+    // Neither reference answer: no verdict.
+    match judge.try_login(&community("narrow-view")).await {
+        Err(ProbeError::Protocol { detail, .. }) => {
+            assert!(detail.contains("unlike both"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // An agent that answers every community: nothing to tell apart.
+    let any = fake_agent(|_| Agent::Value).await;
+    match SnmpJudge::calibrate(any, v2c, &community("unit-community"), &cfg).await {
+        Err(ProbeError::Protocol { detail, .. }) => {
+            assert!(detail.contains("any community"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // The declared community itself gets no value: no calibration.
+    let narrow = fake_agent(|_| Agent::NoSuchObject).await;
+    assert!(matches!(
+        SnmpJudge::calibrate(narrow, v2c, &community("unit-community"), &cfg).await,
+        Err(ProbeError::Protocol { .. })
+    ));
+    // Silence for wrong communities, and an agent that goes quiet after
+    // calibration: silence is then not taken for "rejected".
+    static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let flaky = fake_agent(|c| {
+        if QUIET.load(std::sync::atomic::Ordering::SeqCst) {
+            Agent::Silence
+        } else if c == b"unit-community" {
+            Agent::Value
+        } else {
+            Agent::Silence
+        }
+    })
+    .await;
+    let judge = SnmpJudge::calibrate(flaky, v2c, &community("unit-community"), &cfg)
+        .await
+        .unwrap();
+    assert_eq!(
+        judge.try_login(&community("public")).await.unwrap(),
+        LoginOutcome::Rejected
+    );
+    QUIET.store(true, std::sync::atomic::Ordering::SeqCst);
+    match judge.try_login(&community("public")).await {
+        Err(ProbeError::Protocol { detail, .. }) => {
+            assert!(detail.contains("stopped answering"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 // ------------------------------------------------------------------ RTSP
 
 const CAM_USER: &str = "admin";

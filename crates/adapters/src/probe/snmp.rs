@@ -447,8 +447,41 @@ pub struct SnmpCalibration {
     pub version: SnmpVersion,
     /// The agent's answer to the declared community (sysDescr).
     pub declared_answer: String,
-    /// A random 24-character community was met with silence.
-    pub random_silent: bool,
+    /// What a random 24-character community got: silence (RFC 3584), or the
+    /// error answer some embedded agents send instead.
+    pub wrong_community: AnswerShape,
+}
+
+/// The shape of an answer to a GET of sysDescr.0, what a judge compares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "shape", rename_all = "kebab-case")]
+pub enum AnswerShape {
+    /// A value: the community was accepted.
+    Value,
+    /// An answer without a value: an error status (by name) or a v2
+    /// exception (noSuchObject…).
+    NoValue { what: String },
+    /// No answer in any try.
+    Silence,
+}
+
+impl AnswerShape {
+    fn of(answer: &Option<SnmpAnswer>) -> AnswerShape {
+        match answer {
+            None => AnswerShape::Silence,
+            Some(a) if a.value().is_some() => AnswerShape::Value,
+            Some(a) if a.error_status != 0 => AnswerShape::NoValue {
+                what: error_name(a.error_status).to_string(),
+            },
+            Some(a) => AnswerShape::NoValue {
+                what: a
+                    .bindings
+                    .first()
+                    .map(|(_, v)| format!("{v:?}"))
+                    .unwrap_or_else(|| "no binding".into()),
+            },
+        }
+    }
 }
 
 /// Whether a community may change the agent's configuration.
@@ -481,9 +514,10 @@ pub struct SnmpJudge {
 impl SnmpJudge {
     /// Calibrate on the agent at `addr`: the declared community (the
     /// credential's password; the username is not used by SNMP) must get a
-    /// sysDescr value, and a random community must get silence. Otherwise
-    /// the judge cannot tell a wrong community from a missing agent, and
-    /// the error says what it saw.
+    /// sysDescr value, and a random community must not (silence, as RFC 3584
+    /// says, or an error answer). Otherwise the judge cannot tell a wrong
+    /// community from a missing agent or an agent that takes any community,
+    /// and the error says what it saw.
     pub async fn calibrate(
         addr: SocketAddr,
         version: SnmpVersion,
@@ -516,12 +550,13 @@ impl SnmpJudge {
         };
         let random = Secret::new(random_community());
         let random_answer = get(addr, version, &random, &SYS_DESCR, config).await?;
-        if let Some(a) = random_answer.filter(|a| a.value().is_some()) {
+        let wrong_community = AnswerShape::of(&random_answer);
+        if wrong_community == AnswerShape::Value {
+            let seen = random_answer.map(|a| a.summary()).unwrap_or_default();
             return Err(ProbeError::Protocol {
                 target,
                 detail: format!(
-                    "calibration: a random community was answered too ({}): the agent accepts any community, so no community is a secret",
-                    a.summary()
+                    "calibration: a random community was answered too ({seen}): the agent accepts any community, so no community is a secret"
                 ),
             });
         }
@@ -533,7 +568,7 @@ impl SnmpJudge {
             calibration: SnmpCalibration {
                 version,
                 declared_answer,
-                random_silent: true,
+                wrong_community,
             },
         })
     }
@@ -542,11 +577,15 @@ impl SnmpJudge {
         &self.calibration
     }
 
-    /// Try the credential's password as a community: a sysDescr value is
-    /// [`LoginOutcome::Accepted`]; silence, confirmed by the declared
-    /// community still being answered right after, is
-    /// [`LoginOutcome::Rejected`]. An error answer (some agents answer a wrong
-    /// community with authorizationError or a report) is rejected too.
+    /// Try the credential's password as a community, judged against the two
+    /// reference answers calibration saw: a sysDescr value (the declared
+    /// community's answer) is [`LoginOutcome::Accepted`]; the answer a
+    /// random community got — silence, confirmed by the declared community
+    /// still being answered right after, or the same error — is
+    /// [`LoginOutcome::Rejected`]. Any other answer (an error a random
+    /// community did not get, say noSuchObject from a community whose view
+    /// lacks sysDescr) is neither, and is a [`ProbeError::Protocol`] naming
+    /// it.
     pub async fn try_login(&self, credential: &Credential) -> Result<LoginOutcome, ProbeError> {
         let answer = get(
             self.addr,
@@ -556,14 +595,24 @@ impl SnmpJudge {
             &self.config,
         )
         .await?;
-        match answer {
-            Some(a) if a.value().is_some() => Ok(LoginOutcome::Accepted),
-            Some(_) => Ok(LoginOutcome::Rejected),
-            None => {
-                self.still_answering().await?;
-                Ok(LoginOutcome::Rejected)
-            }
+        let shape = AnswerShape::of(&answer);
+        if shape == AnswerShape::Value {
+            return Ok(LoginOutcome::Accepted);
         }
+        if shape == self.calibration.wrong_community {
+            if shape == AnswerShape::Silence {
+                self.still_answering().await?;
+            }
+            return Ok(LoginOutcome::Rejected);
+        }
+        Err(ProbeError::Protocol {
+            target: format!("snmp://{} ({})", self.addr, self.version),
+            detail: format!(
+                "an answer unlike both references (declared community: a value; random community: {:?}): {}",
+                self.calibration.wrong_community,
+                answer.map(|a| a.summary()).unwrap_or_else(|| "silence".into())
+            ),
+        })
     }
 
     /// The declared community is still answered: silence to the previous
