@@ -181,6 +181,32 @@ fn mount_bind(from: &Path, onto: &str) {
     assert!(status.success(), "mount --bind {} {onto}", from.display());
 }
 
+/// `service` under the layers the probe stack puts around every probe
+/// (evidence, error mapping, timeout), as `ProbeStack` assembles them.
+fn stacked<S, R>(
+    service: S,
+    timeout: Duration,
+) -> tower::util::BoxCloneSyncService<
+    iotmark_adapters::probe::layers::Recorded<R>,
+    S::Response,
+    ProbeError,
+>
+where
+    S: tower::Service<R, Error = ProbeError> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Response: iotmark_adapters::probe::layers::DescribeResponse + Send + 'static,
+    R: iotmark_adapters::probe::layers::DescribeRequest + Send + 'static,
+{
+    use iotmark_adapters::probe::layers::{EvidenceLayer, ProbeErrorLayer};
+    tower::util::BoxCloneSyncService::new(
+        tower::ServiceBuilder::new()
+            .layer(EvidenceLayer)
+            .layer(ProbeErrorLayer::new(timeout))
+            .layer(tower::timeout::TimeoutLayer::new(timeout))
+            .service(service),
+    )
+}
+
 // ------------------------------------------------------------------ FTP
 
 /// A camera's FTP default (`admin`/`admin`) and a unit-unique password.
@@ -288,6 +314,42 @@ fn vsftpd_with_the_default_password_accepts_it_in_the_clear() {
                 .await
                 .unwrap(),
             LoginOutcome::Accepted
+        );
+        // Under the probe stack's layers: recorded, the password masked.
+        let log = iotmark_adapters::evidence::EvidenceLog::in_memory();
+        let ev = log.scope("5.1-1-2");
+        let service = stacked(ftp::FtpLoginService::new(&cfg), cfg.timeout);
+        let request = ftp::FtpLoginRequest {
+            interface: "ftp".into(),
+            addr,
+            host: "127.0.0.1".into(),
+            credential: Credential::new(FTP_USER, FTP_DEFAULT),
+            tls: TlsPolicy::IfOffered,
+        };
+        let login = tower::ServiceExt::oneshot(
+            service,
+            iotmark_adapters::probe::layers::Recorded::new(&ev, request),
+        )
+        .await
+        .unwrap();
+        assert_eq!(login.outcome, LoginOutcome::Accepted);
+        let records = log.records_for("5.1-1-2");
+        assert_eq!(records.len(), 1, "{records:?}");
+        let r = &records[0];
+        assert_eq!(
+            (r.probe.as_str(), r.outcome.as_str()),
+            ("ftp-login", "accepted")
+        );
+        assert!(
+            r.response.contains("password sent in the clear"),
+            "{}",
+            r.response
+        );
+        assert!(
+            !r.request.contains(&format!("password {FTP_DEFAULT:?}"))
+                && r.request.contains("<secret"),
+            "{}",
+            r.request
         );
     });
 }
@@ -815,8 +877,33 @@ fn rtsp_case(name: &str, scheme: &str, password: &str, expect_default: LoginOutc
         } else {
             &unit
         };
-        let got = rtsp::login(addr, &url, own, forced, &cfg).await.unwrap();
+        // Through the probe stack's layers, recorded as evidence.
+        let log = iotmark_adapters::evidence::EvidenceLog::in_memory();
+        let ev = log.scope("calibration");
+        let service = stacked(rtsp::RtspLoginService::new(&cfg), cfg.timeout);
+        let request = rtsp::RtspLoginRequest {
+            interface: "camera stream".into(),
+            addr,
+            url: url.clone(),
+            credential: own.clone(),
+            scheme: forced,
+        };
+        let got = tower::ServiceExt::oneshot(
+            service,
+            iotmark_adapters::probe::layers::Recorded::new(&ev, request),
+        )
+        .await
+        .unwrap();
         assert_eq!(got.outcome, LoginOutcome::Accepted, "{got:?}");
+        let records = log.records_for("calibration");
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].probe, "rtsp-login");
+        assert_eq!(records[0].outcome, "accepted");
+        assert!(
+            records[0].response.contains("200 OK"),
+            "{}",
+            records[0].response
+        );
         // The other scheme is not offered: an error, not a verdict.
         let other = if forced == RtspScheme::Basic {
             RtspScheme::Digest

@@ -16,6 +16,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -24,9 +25,12 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tower::Service;
 
 use crate::device::{Credential, LoginOutcome, ProbeError};
-use crate::probe::ProbeConfig;
+use crate::probe::layers::{DescribeRequest, DescribeResponse};
+use crate::probe::{BoxFuture, ProbeConfig};
+use crate::secret::Secret;
 
 /// Longest reply line read (RFC 959 sets none; real greetings stay well
 /// under 1 KiB).
@@ -195,6 +199,104 @@ pub struct FtpLogin {
     pub greeting: String,
     /// The reply the outcome was judged on.
     pub decisive_reply: String,
+}
+
+/// One credential to try on one FTP interface, for [`FtpLoginService`].
+#[derive(Debug, Clone)]
+pub struct FtpLoginRequest {
+    pub interface: String,
+    pub addr: SocketAddr,
+    /// The TLS server name.
+    pub host: String,
+    pub credential: Credential,
+    pub tls: TlsPolicy,
+}
+
+impl DescribeRequest for FtpLoginRequest {
+    fn probe_kind(&self) -> String {
+        "ftp-login".into()
+    }
+
+    fn target(&self) -> String {
+        format!("ftp://{} ({})", self.addr, self.interface)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "user {:?} password {}{}",
+            self.credential.username,
+            self.credential.password.mask(),
+            match self.tls {
+                TlsPolicy::IfOffered => ", AUTH TLS first",
+                TlsPolicy::Never => ", no TLS",
+            }
+        )
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.credential.password.clone()]
+    }
+}
+
+impl DescribeResponse for FtpLogin {
+    fn outcome(&self) -> String {
+        match self.outcome {
+            LoginOutcome::Accepted => "accepted".into(),
+            LoginOutcome::Rejected => "rejected".into(),
+            LoginOutcome::LockedOut { .. } => "locked-out".into(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let tls = match &self.tls {
+            FtpTls::Negotiated { version } => format!("over TLS ({version})"),
+            FtpTls::Refused { reply } => format!("in the clear (AUTH TLS refused: {reply})"),
+            FtpTls::NotAsked => "in the clear (TLS not asked)".into(),
+        };
+        format!(
+            "{}; password sent {tls}; {}",
+            self.greeting, self.decisive_reply
+        )
+    }
+}
+
+/// The FTP login as a tower service (the innermost FTP layer), to sit
+/// under the probe stack's shared limits, evidence and timeout.
+#[derive(Debug, Clone)]
+pub struct FtpLoginService {
+    config: ProbeConfig,
+}
+
+impl FtpLoginService {
+    pub fn new(config: &ProbeConfig) -> Self {
+        FtpLoginService {
+            config: config.clone(),
+        }
+    }
+}
+
+impl Service<FtpLoginRequest> for FtpLoginService {
+    type Response = FtpLogin;
+    type Error = ProbeError;
+    type Future = BoxFuture<Result<FtpLogin, ProbeError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ProbeError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: FtpLoginRequest) -> Self::Future {
+        let config = self.config.clone();
+        Box::pin(async move {
+            login(
+                request.addr,
+                &request.host,
+                &request.credential,
+                request.tls,
+                &config,
+            )
+            .await
+        })
+    }
 }
 
 /// [`login`] with [`TlsPolicy::IfOffered`], the outcome alone.

@@ -17,15 +17,19 @@
 //! (`config.timeout` for the whole exchange).
 
 use std::net::SocketAddr;
+use std::task::{Context, Poll};
 
 use http_auth::{ChallengeRef, PasswordClient, PasswordParams};
 use rtsp_types::{headers, Message, Method, ParseError, Request, Response, Version};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tower::Service;
 
 use crate::device::{Credential, LoginOutcome, ProbeError};
-use crate::probe::ProbeConfig;
+use crate::probe::layers::{DescribeRequest, DescribeResponse};
+use crate::probe::{BoxFuture, ProbeConfig};
+use crate::secret::Secret;
 
 /// Which authentication scheme to answer the challenge with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,6 +75,106 @@ pub struct RtspLogin {
     pub challenge: RtspAnswer,
     /// The answer to the credential.
     pub answer: RtspAnswer,
+}
+
+/// One credential to try on one RTSP stream, for [`RtspLoginService`].
+#[derive(Debug, Clone)]
+pub struct RtspLoginRequest {
+    pub interface: String,
+    pub addr: SocketAddr,
+    /// The stream's `rtsp://` URL (see [`stream_url`]).
+    pub url: String,
+    pub credential: Credential,
+    pub scheme: RtspScheme,
+}
+
+impl DescribeRequest for RtspLoginRequest {
+    fn probe_kind(&self) -> String {
+        "rtsp-login".into()
+    }
+
+    fn target(&self) -> String {
+        format!("{} via {} ({})", self.url, self.addr, self.interface)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "DESCRIBE as user {:?} password {} ({:?} scheme)",
+            self.credential.username,
+            self.credential.password.mask(),
+            self.scheme
+        )
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.credential.password.clone()]
+    }
+}
+
+impl DescribeResponse for RtspLogin {
+    fn outcome(&self) -> String {
+        match self.outcome {
+            LoginOutcome::Accepted => "accepted".into(),
+            LoginOutcome::Rejected => "rejected".into(),
+            LoginOutcome::LockedOut { .. } => "locked-out".into(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "challenge {} ({}); {} answer {}{}",
+            self.challenge.line(),
+            self.challenge
+                .challenges
+                .as_deref()
+                .unwrap_or("no WWW-Authenticate"),
+            self.scheme,
+            self.answer.line(),
+            if self.password_in_cleartext {
+                "; password sent in the clear"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// The RTSP login as a tower service (the innermost RTSP layer).
+#[derive(Debug, Clone)]
+pub struct RtspLoginService {
+    config: ProbeConfig,
+}
+
+impl RtspLoginService {
+    pub fn new(config: &ProbeConfig) -> Self {
+        RtspLoginService {
+            config: config.clone(),
+        }
+    }
+}
+
+impl Service<RtspLoginRequest> for RtspLoginService {
+    type Response = RtspLogin;
+    type Error = ProbeError;
+    type Future = BoxFuture<Result<RtspLogin, ProbeError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ProbeError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: RtspLoginRequest) -> Self::Future {
+        let config = self.config.clone();
+        Box::pin(async move {
+            login(
+                request.addr,
+                &request.url,
+                &request.credential,
+                request.scheme,
+                &config,
+            )
+            .await
+        })
+    }
 }
 
 /// [`login`] of `rtsp://HOST:PORT/` with the strongest scheme offered, the

@@ -22,15 +22,18 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
+use tower::Service;
 
 use crate::device::ProbeError;
+use crate::probe::layers::{DescribeRequest, DescribeResponse};
 use crate::probe::snmp;
-use crate::probe::ProbeConfig;
+use crate::probe::{BoxFuture, ProbeConfig};
 use crate::secret::Secret;
 
 /// Unrecognised datagrams one exchange reads before it stops listening: a
@@ -220,6 +223,88 @@ pub struct UdpFinding {
     pub state: UdpState,
     /// Datagrams sent to find out (retries included).
     pub sent: u32,
+}
+
+/// One service's question to one address, for [`UdpProbeService`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdpProbeRequest {
+    pub service: UdpService,
+    pub addr: SocketAddr,
+}
+
+impl DescribeRequest for UdpProbeRequest {
+    fn probe_kind(&self) -> String {
+        "udp-discovery".into()
+    }
+
+    fn target(&self) -> String {
+        format!("udp://{} ({})", self.addr, self.service)
+    }
+
+    fn describe(&self) -> String {
+        match self.service {
+            UdpService::Snmp => "SNMP v2c GET sysDescr.0, community \"public\"".into(),
+            UdpService::Ssdp => "SSDP M-SEARCH ssdp:all".into(),
+            UdpService::Coap => "CoAP confirmable GET /.well-known/core".into(),
+            UdpService::Mdns => "DNS query _services._dns-sd._udp.local PTR".into(),
+            UdpService::Tftp => "TFTP read request for a file that does not exist".into(),
+            UdpService::WsDiscovery => "WS-Discovery Probe".into(),
+        }
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        Vec::new()
+    }
+}
+
+impl DescribeResponse for UdpFinding {
+    fn outcome(&self) -> String {
+        match self.state {
+            UdpState::Open { .. } => "open".into(),
+            UdpState::Answered { .. } => "answered".into(),
+            UdpState::Closed => "closed".into(),
+            UdpState::OpenFiltered => "open-filtered".into(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let state = match &self.state {
+            UdpState::Open { speaks } => speaks.clone(),
+            UdpState::Answered { detail } => detail.clone(),
+            UdpState::Closed => "ICMP port unreachable".into(),
+            UdpState::OpenFiltered => "no answer".into(),
+        };
+        format!("{state} ({} datagram(s) sent)", self.sent)
+    }
+}
+
+/// UDP discovery of one service as a tower service.
+#[derive(Debug, Clone)]
+pub struct UdpProbeService {
+    config: ProbeConfig,
+}
+
+impl UdpProbeService {
+    pub fn new(config: &ProbeConfig) -> Self {
+        UdpProbeService {
+            config: config.clone(),
+        }
+    }
+}
+
+impl Service<UdpProbeRequest> for UdpProbeService {
+    type Response = UdpFinding;
+    type Error = ProbeError;
+    type Future = BoxFuture<Result<UdpFinding, ProbeError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ProbeError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: UdpProbeRequest) -> Self::Future {
+        let config = self.config.clone();
+        Box::pin(async move { probe(request.service, request.addr, &config).await })
+    }
 }
 
 /// Ask each of [`UdpService::ALL`] on its default port of `ip`.
