@@ -1,11 +1,12 @@
 //! The FTP, SNMP, RTSP and UDP discovery probes against real daemons from
 //! Debian — vsftpd (a local user through PAM, in the clear or with TLS
-//! forced), net-snmp's snmpd (read-only and read-write communities), and an
+//! forced), net-snmp's snmpd (read-only and read-write communities), an
 //! RTSP camera on GStreamer's RTSP server (Basic or Digest) — each in a
-//! vulnerable and a hardened configuration, and against small servers of our
-//! own for what no daemon here reproduces (the UDP discovery answers of SSDP,
-//! CoAP, mDNS, TFTP and WS-Discovery; hostile servers that never answer,
-//! flood or send garbage).
+//! vulnerable and a hardened configuration — and, for UDP discovery, snmpd,
+//! tftpd-hpa and libcoap's coap-server; and against small servers of our own
+//! for what no daemon here reproduces (SSDP, mDNS and WS-Discovery answers,
+//! SNMP agents that answer wrong communities or any community, hostile
+//! servers that never answer, flood or send garbage).
 //!
 //! Every daemon test runs inside a network and mount namespace of its own:
 //! the test binary runs itself again under `unshare --net --mount` with
@@ -1148,6 +1149,84 @@ fn udp_discovery_names_snmpd_and_each_iot_responder() {
                 other => panic!("{service}: {other:?}"),
             }
         }
+    });
+}
+
+/// Wait until `service` answers at `addr` in its own protocol.
+fn wait_udp(daemon: &mut Daemon, service: UdpService, addr: SocketAddr) {
+    daemon.wait_until(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(udp::probe(service, addr, &config(1)))
+            .is_ok_and(|f| matches!(f.state, UdpState::Open { .. }))
+    });
+}
+
+#[test]
+fn udp_discovery_names_real_tftpd_hpa_and_libcoap_server() {
+    let name = "udp_discovery_names_real_tftpd_hpa_and_libcoap_server";
+    if !isolated(name, &["in.tftpd", "coap-server-notls"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // tftpd-hpa on every address of the namespace (only loopback here:
+    // `--address 127.0.0.1` fails where loopback is the only interface,
+    // its address lookup asking for configured addresses).
+    let mut tftpd = Daemon::start(
+        "tftpd-hpa",
+        Command::new(find("in.tftpd").unwrap())
+            .args([
+                "--listen",
+                "--foreground",
+                "-4",
+                "--user",
+                "root",
+                "--secure",
+            ])
+            .arg(dir.path()),
+    );
+    let mut coap = Daemon::start(
+        "libcoap coap-server",
+        Command::new(find("coap-server-notls").unwrap()).args(["-A", "127.0.0.1", "-p", "5683"]),
+    );
+    wait_udp(&mut tftpd, UdpService::Tftp, SocketAddr::new(LOOPBACK, 69));
+    wait_udp(&mut coap, UdpService::Coap, SocketAddr::new(LOOPBACK, 5683));
+    runtime().block_on(async {
+        let cfg = config(2);
+        let tftp = udp::probe(UdpService::Tftp, SocketAddr::new(LOOPBACK, 69), &cfg)
+            .await
+            .unwrap();
+        eprintln!("{tftp:?}");
+        assert_eq!(
+            tftp.state,
+            UdpState::Open {
+                speaks: "TFTP server (error 1: File not found)".into()
+            }
+        );
+        let coap = udp::probe(UdpService::Coap, SocketAddr::new(LOOPBACK, 5683), &cfg)
+            .await
+            .unwrap();
+        eprintln!("{coap:?}");
+        match &coap.state {
+            UdpState::Open { speaks } => {
+                assert!(speaks.starts_with("CoAP 2.05, "), "{speaks}");
+                assert!(speaks.contains("</time>"), "{speaks}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Each on the other's port: neither listens there.
+        let crossed = udp::probe(UdpService::Coap, SocketAddr::new(LOOPBACK, 69), &cfg)
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                crossed.state,
+                UdpState::Answered { .. } | UdpState::OpenFiltered
+            ),
+            "{crossed:?}"
+        );
     });
 }
 
