@@ -954,6 +954,61 @@ fn gst_rtsp_camera_with_digest_and_the_default_password_accepts_it() {
     );
 }
 
+/// A camera that closes the connection after each answer: the answer to
+/// its Basic challenge goes on a new connection.
+#[tokio::test]
+async fn rtsp_login_reconnects_when_the_camera_closes_after_the_challenge() {
+    let cfg = config(3);
+    let camera = tcp_server(|mut s| async move {
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        let text = String::from_utf8_lossy(&request).to_string();
+        let cseq = text
+            .lines()
+            .find_map(|l| l.strip_prefix("CSeq: "))
+            .unwrap_or("0")
+            .trim()
+            .to_string();
+        // "admin:admin" in base64.
+        let answer = if text.contains("Authorization: Basic YWRtaW46YWRtaW4=") {
+            format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n")
+        } else {
+            format!("RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: Basic realm=\"cam\"\r\n\r\n")
+        };
+        let _ = s.write_all(answer.as_bytes()).await;
+        // and hang up
+    })
+    .await;
+    let url = rtsp::stream_url("127.0.0.1", camera.port(), "/live");
+    let login = rtsp::login(
+        camera,
+        &url,
+        &Credential::new("admin", "admin"),
+        RtspScheme::Strongest,
+        &cfg,
+    )
+    .await
+    .unwrap();
+    assert_eq!(login.outcome, LoginOutcome::Accepted);
+    assert!(login.password_in_cleartext);
+    let login = rtsp::login(
+        camera,
+        &url,
+        &Credential::new("admin", "12345"),
+        RtspScheme::Strongest,
+        &cfg,
+    )
+    .await
+    .unwrap();
+    assert_eq!(login.outcome, LoginOutcome::Rejected);
+}
+
 #[tokio::test]
 async fn hostile_rtsp_servers_end_in_bounded_errors() {
     let cfg = ProbeConfig {

@@ -269,7 +269,16 @@ pub async fn login(
                 body: Some(&[]),
             })
             .map_err(|e| Failure::Protocol(format!("cannot answer the challenge: {e}")))?;
-        let (answer, _) = conn.describe(&uri, Some(&authorization)).await?;
+        // Some cameras close the connection after the 401: the answer to
+        // the challenge then goes on a new one (a Digest nonce is the
+        // server's, not the connection's).
+        let (answer, _) = match conn.describe(&uri, Some(&authorization)).await {
+            Err(Failure::Io(_) | Failure::Closed) => {
+                let mut again = Connection::open(addr, config).await?;
+                again.describe(&uri, Some(&authorization)).await?
+            }
+            other => other?,
+        };
         let outcome = match answer.status {
             200 => LoginOutcome::Accepted,
             401 | 403 => LoginOutcome::Rejected,
@@ -359,6 +368,8 @@ fn cut(text: &str) -> String {
 
 enum Failure {
     Protocol(String),
+    /// The server closed the connection before a whole answer.
+    Closed,
     TooLarge(usize),
     Io(String),
     Timeout(std::time::Duration),
@@ -387,6 +398,10 @@ async fn bounded<T>(
         Ok(Err(Failure::Protocol(detail))) => Err(ProbeError::Protocol { target, detail }),
         Ok(Err(Failure::TooLarge(limit))) => Err(ProbeError::TooLarge { target, limit }),
         Ok(Err(Failure::Io(detail))) => Err(ProbeError::Connect { target, detail }),
+        Ok(Err(Failure::Closed)) => Err(ProbeError::Protocol {
+            target,
+            detail: "the server closed the connection before a complete answer".into(),
+        }),
         Ok(Err(Failure::Timeout(after))) => Err(ProbeError::Timeout { target, after }),
     }
 }
@@ -483,9 +498,7 @@ impl Connection {
             let room = (self.limit - self.buf.len()).min(chunk.len());
             let n = self.stream.read(&mut chunk[..room]).await?;
             if n == 0 {
-                return Err(Failure::Protocol(
-                    "the server closed the connection before a complete answer".into(),
-                ));
+                return Err(Failure::Closed);
             }
             self.buf.extend_from_slice(&chunk[..n]);
         }

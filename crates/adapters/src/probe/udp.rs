@@ -307,14 +307,15 @@ impl Service<UdpProbeRequest> for UdpProbeService {
     }
 }
 
-/// Ask each of [`UdpService::ALL`] on its default port of `ip`.
+/// Ask each of [`UdpService::ALL`] on its default port of `ip`, all at
+/// once (six questions, each retried at most `Retry::tries` times), in the
+/// order of [`UdpService::ALL`].
 pub async fn discover(ip: IpAddr, config: &ProbeConfig) -> Vec<Result<UdpFinding, ProbeError>> {
-    let mut found = Vec::with_capacity(UdpService::ALL.len());
-    for service in UdpService::ALL {
-        let addr = SocketAddr::new(ip, service.default_port());
-        found.push(probe(service, addr, config).await);
-    }
-    found
+    futures_util::future::join_all(
+        UdpService::ALL
+            .map(|service| probe(service, SocketAddr::new(ip, service.default_port()), config)),
+    )
+    .await
 }
 
 /// Ask `service`'s question at `addr` (any port) and judge the answer.
