@@ -59,6 +59,9 @@ echo "dictionary: $(wc -l <"$OUT/mirai.csv") Mirai entries; the devices use the 
 
 # FTP: vsftpd with a local user through PAM, passwd/shadow only in here.
 mkdir -p "$WORK/etc" "$WORK/home" "$WORK/empty"
+# The user must reach its home after vsftpd drops to its uid.
+chmod 755 "$WORK"
+chown 4242 "$WORK/home"
 cp /etc/passwd "$WORK/etc/passwd"
 cp /etc/shadow "$WORK/etc/shadow"
 grep -v "^$USER_NAME:" "$WORK/etc/passwd" >"$WORK/etc/passwd.new" || true
