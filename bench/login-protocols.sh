@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side credential sweeps against real daemons, iotmark's probes
-# (device-adapters/examples/login_sweep.rs, layers included) vs hydra, at the
+# (crates/adapters/examples/login_sweep.rs, layers included) vs hydra, at the
 # same parallelism (4), in one run:
 #
 #  1. FTP: the 62-entry Mirai dictionary against vsftpd, whose local user
@@ -50,7 +50,7 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
 # The Mirai dictionary; the device's credential is its last entry.
-awk -F, 'NR > 1 && $3 == "mirai" { print $1 "," $2 }' steps/data/default-credentials.csv >"$OUT/mirai.csv"
+awk -F, 'NR > 1 && $3 == "mirai" { print $1 "," $2 }' crates/steps/data/default-credentials.csv >"$OUT/mirai.csv"
 tr ',' ':' <"$OUT/mirai.csv" >"$OUT/mirai.hydra"
 LAST=$(tail -1 "$OUT/mirai.csv")
 USER_NAME=${LAST%%,*}
@@ -88,7 +88,7 @@ EOF
 PIDS+=($!)
 
 # RTSP: GStreamer's RTSP server, Digest, the stream at / (where hydra asks).
-/usr/bin/python3 device-adapters/tests/fixtures/gst-rtsp-camera.py \
+/usr/bin/python3 crates/adapters/tests/fixtures/gst-rtsp-camera.py \
   127.0.0.1 554 digest "$USER_NAME" "$PASSWORD" / >/dev/null &
 PIDS+=($!)
 
