@@ -19,14 +19,18 @@
 //! ([`ProbeConfig::scan_deadline`]).
 
 pub mod config;
+pub mod ftp;
 pub mod http;
 pub mod layers;
 pub mod mqtt;
+pub mod rtsp;
 pub mod scan;
+pub mod snmp;
 pub mod ssh;
 pub mod syn;
 pub mod telnet;
 pub mod tls;
+pub mod udp;
 
 use std::future::Future;
 use std::net::IpAddr;
