@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use time::Date;
 
+use tokio::sync::Semaphore;
+
+use super::body::BodyBudget;
 use super::cache::ResponseCache;
 use super::metrics::Metrics;
 use super::ratelimit::RateLimiter;
@@ -26,6 +29,10 @@ pub struct Shared {
     pub responses: ResponseCache,
     pub rate_limiter: Option<RateLimiter>,
     pub request_timeout: Duration,
+    /// Memory for request bodies, all connections together.
+    pub body_budget: BodyBudget,
+    /// Blocking threads that may parse and verify batches at once.
+    pub batch_workers: Arc<Semaphore>,
     pub tls: bool,
     /// Fixed verification date (`--now`), for audits and tests.
     pub fixed_today: Option<Date>,
