@@ -4,7 +4,8 @@
 //! - **header deadline**: from accept, and again from the end of each
 //!   response, the client has `header_timeout` to complete a request head.
 //!   A connection that sends nothing is closed then; one that sent part of
-//!   an HTTP/1.1 head gets `408 Request Timeout` first. Trickling bytes does
+//!   an HTTP/1.1 head gets `408 Request Timeout` first, an HTTP/2 one a
+//!   GOAWAY. Trickling bytes does
 //!   not move this deadline (slowloris), nor do HTTP/2 PINGs or SETTINGS;
 //! - **keep-alive**: once it has had an answer, a connection with no request
 //!   in progress and no byte either way for `keep_alive` is closed
@@ -285,7 +286,12 @@ impl<I> Watched<I> {
         self.first_len += take;
     }
 
-    /// A client that sent part of an HTTP/1.1 head (not HTTP/2's preface).
+    /// Whether the client began with HTTP/2's preface.
+    fn is_h2(&self) -> bool {
+        self.first_len == self.first.len() && self.first == *b"PRI"
+    }
+
+    /// A client that sent part of an HTTP/1.1 head.
     fn owes_408(&self) -> bool {
         !self.answered_408
             && self.clock.head_bytes.load(Ordering::Relaxed) > 0
@@ -300,7 +306,8 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Watched<I> {
         cx: &mut TaskContext<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        if self.clock.timed_out.load(Ordering::Acquire) {
+        // HTTP/2 is closed with a GOAWAY by the graceful shutdown instead.
+        if self.clock.timed_out.load(Ordering::Acquire) && !self.is_h2() {
             if self.owes_408() {
                 // Best effort: a tiny answer into an idle socket.
                 self.answered_408 = true;
