@@ -1547,8 +1547,8 @@ fn connect_from_blocking(source: &str, addr: &str) -> TcpStream {
     rt.block_on(connect_from(source, addr))
 }
 
-#[test]
-fn bodies_beyond_the_memory_budget_wait_then_get_503_with_retry_after() {
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_beyond_the_memory_budget_wait_then_get_503_with_retry_after() {
     // A budget of one largest body (2 MiB): a stalled upload that declared
     // 2 MiB holds all of it.
     let server = Server::start(&["--body-memory-mib", "2", "--request-timeout", "5"]);
@@ -1563,12 +1563,25 @@ fn bodies_beyond_the_memory_budget_wait_then_get_503_with_retry_after() {
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    // Another body finds no room: it waits about a second, then is told to
-    // come back, with nothing of it read into memory.
+    // A single verification is a small body, with room of its own: served
+    // at once.
+    let f = fixture();
+    let verify_valid = format!(
+        "POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{{\"label\":\"{}\"}}",
+        f.valid.len() + 12,
+        f.valid
+    );
+    let started = Instant::now();
+    let (answer, _) = raw_exchange(&addr, verify_valid.as_bytes(), Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"valid\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_millis(900));
+    // Another large body finds no room: it waits about a second, then is
+    // told to come back, with nothing of it read into memory.
     let started = Instant::now();
     let (answer, _) = raw_exchange(
         &addr,
-        b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"label\":\"1\"}",
+        b"POST /api/v1/verify/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n{\"labels\":[",
         Duration::from_secs(5),
     );
     let took = started.elapsed();
@@ -1590,20 +1603,22 @@ fn bodies_beyond_the_memory_budget_wait_then_get_503_with_retry_after() {
         "{}",
         String::from_utf8_lossy(&bytes)
     );
-    let f = fixture();
-    let (answer, _) = raw_exchange(
-        &addr,
-        format!(
-            "POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{{\"label\":\"{}\"}}",
-            f.valid.len() + 12,
-            f.valid
-        )
-        .as_bytes(),
-        Duration::from_secs(5),
-    );
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.contains("\"status\":\"valid\""), "{answer}");
-    let metrics = get_text_blocking(&server.url("/metrics")).1;
+    let many = serde_json::to_vec(&serde_json::json!({
+        "labels": vec![f.valid.clone(); 150],
+    }))
+    .unwrap();
+    assert!(many.len() > 64 * 1024);
+    let r = client()
+        .post(server.url("/api/v1/verify/batch"))
+        .header("content-type", "application/json")
+        .body(many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let j: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(j["summary"]["valid"], 150, "{j}");
+    let metrics = get_text(&server.url("/metrics")).await.1;
     assert!(
         metrics.contains("iotmark_body_budget_refused_total 1"),
         "{metrics}"

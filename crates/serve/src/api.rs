@@ -20,7 +20,7 @@ use serde::ser::{SerializeMap as _, SerializeSeq as _};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::body::BudgetedBody;
+use super::body::{BudgetedBody, SMALL_BODY_BYTES};
 use super::cache::{respond, Kind};
 use super::error::{ApiError, ServeError};
 use super::registry::RegistryHandle;
@@ -275,15 +275,20 @@ fn answer_batch(body: &[u8], verifier: &Verifier, today: Date) -> Result<Vec<u8>
 /// `error` instead of a verdict.
 ///
 /// The body is parsed where it lies (entries borrowed from it), on a
-/// blocking thread once one of the batch workers is free, and the answer
+/// blocking thread once one of the batch workers for its size is free
+/// (large batches queue apart from small ones), and the answer
 /// is written as the labels are verified; the body's share of the memory
 /// budget is given back when that is done.
 pub async fn verify_batch(
     State(state): State<AppState>,
     body: BudgetedBody,
 ) -> Result<Response, ApiError> {
-    let worker = state
-        .batch_workers
+    let workers = if body.bytes.len() <= SMALL_BODY_BYTES {
+        &state.batch_workers.small
+    } else {
+        &state.batch_workers.large
+    };
+    let worker = workers
         .clone()
         .acquire_owned()
         .await

@@ -31,39 +31,56 @@ pub const BUDGET_WAIT: Duration = Duration::from_secs(1);
 /// What a client refused for want of room is asked to wait, seconds.
 pub const BUDGET_RETRY_AFTER: u64 = 1;
 
-/// Bytes of request bodies all connections together may hold.
+/// Bodies up to this size are small: a single verification, a short batch.
+pub const SMALL_BODY_BYTES: usize = 64 * 1024;
+
+/// Bytes of request bodies all connections together may hold: an eighth
+/// for small bodies and the rest for large ones, so that a flood of
+/// large uploads does not queue a shopper's single verification behind it.
 #[derive(Debug)]
 pub struct BodyBudget {
-    room: Arc<Semaphore>,
-    total: usize,
+    small: Arc<Semaphore>,
+    large: Arc<Semaphore>,
+    small_total: usize,
+    large_total: usize,
 }
 
 impl BodyBudget {
-    /// A budget of `total` bytes (at least one largest body).
+    /// A budget of `total` bytes (at least one largest body besides the
+    /// small bodies' share).
     pub fn new(total: usize) -> Self {
-        let total = total.clamp(
-            MAX_BODY_BYTES,
-            Semaphore::MAX_PERMITS.min(u32::MAX as usize),
-        );
+        let max = Semaphore::MAX_PERMITS.min(u32::MAX as usize);
+        let small_total = (total / 8).clamp(SMALL_BODY_BYTES * 4, max);
+        let large_total = total.saturating_sub(small_total).clamp(MAX_BODY_BYTES, max);
         BodyBudget {
-            room: Arc::new(Semaphore::new(total)),
-            total,
+            small: Arc::new(Semaphore::new(small_total)),
+            large: Arc::new(Semaphore::new(large_total)),
+            small_total,
+            large_total,
         }
     }
 
-    /// Reserves `bytes`, waiting at most `wait`.
+    /// Reserves `bytes` from the pool for their size, waiting at most `wait`.
     async fn reserve(&self, bytes: usize, wait: Duration) -> Option<OwnedSemaphorePermit> {
-        let n = u32::try_from(bytes.min(self.total)).unwrap_or(u32::MAX);
-        tokio::time::timeout(wait, self.room.clone().acquire_many_owned(n))
+        let (pool, total) = if bytes <= SMALL_BODY_BYTES {
+            (&self.small, self.small_total)
+        } else {
+            (&self.large, self.large_total)
+        };
+        let n = u32::try_from(bytes.min(total)).unwrap_or(u32::MAX);
+        tokio::time::timeout(wait, pool.clone().acquire_many_owned(n))
             .await
             .ok()?
             .ok()
     }
 
-    /// Bytes not reserved now.
+    /// Bytes not reserved now (small, large).
     #[cfg(test)]
-    fn free(&self) -> usize {
-        self.room.available_permits()
+    fn free(&self) -> (usize, usize) {
+        (
+            self.small.available_permits(),
+            self.large.available_permits(),
+        )
     }
 }
 
@@ -163,18 +180,21 @@ mod tests {
     #[tokio::test]
     async fn the_budget_refuses_what_it_cannot_hold_and_takes_back_what_is_dropped() {
         let budget = BodyBudget::new(MAX_BODY_BYTES * 2);
+        let (small, large) = budget.free();
+        assert_eq!(small, SMALL_BODY_BYTES * 4);
+        assert!(large >= MAX_BODY_BYTES);
         let a = budget.reserve(MAX_BODY_BYTES, BUDGET_WAIT).await.unwrap();
-        let b = budget.reserve(MAX_BODY_BYTES, BUDGET_WAIT).await.unwrap();
-        assert_eq!(budget.free(), 0);
         let started = std::time::Instant::now();
         assert!(budget
-            .reserve(1, Duration::from_millis(100))
+            .reserve(MAX_BODY_BYTES, Duration::from_millis(100))
             .await
             .is_none());
         assert!(started.elapsed() >= Duration::from_millis(100));
+        // Large bodies do not take the small ones' room.
+        let b = budget.reserve(100, BUDGET_WAIT).await.unwrap();
         drop(a);
-        assert!(budget.reserve(10, BUDGET_WAIT).await.is_some());
+        assert!(budget.reserve(MAX_BODY_BYTES, BUDGET_WAIT).await.is_some());
         drop(b);
-        assert_eq!(budget.free(), MAX_BODY_BYTES * 2);
+        assert_eq!(budget.free(), (small, large));
     }
 }

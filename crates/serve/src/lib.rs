@@ -239,7 +239,7 @@ fn build(args: ServeConfig) -> anyhow::Result<Service> {
         rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst),
         request_timeout: args.request_timeout,
         body_budget: body::BodyBudget::new(args.body_memory),
-        batch_workers: Arc::new(tokio::sync::Semaphore::new(batch_workers())),
+        batch_workers: state::BatchWorkers::for_this_machine(),
         tls: tls.is_some(),
         fixed_today,
         contact: args.contact.clone(),
@@ -253,16 +253,6 @@ fn build(args: ServeConfig) -> anyhow::Result<Service> {
         metrics,
         config: args,
     })
-}
-
-/// Blocking threads for batches: all cores but one, which stays for the
-/// async workers answering everyone else.
-fn batch_workers() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .saturating_sub(1)
-        .max(1)
 }
 
 async fn listen(service: Service) -> anyhow::Result<()> {
