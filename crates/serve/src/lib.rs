@@ -255,6 +255,22 @@ fn build(args: ServeConfig) -> anyhow::Result<Service> {
     })
 }
 
+/// Connections the kernel may queue before we accept them (capped by the
+/// system's somaxconn). Hostile clients that reconnect in bursts must not
+/// fill the queue, or a newcomer's SYN is dropped and retried a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn listen(service: Service) -> anyhow::Result<()> {
     let Service {
         router,
@@ -265,9 +281,7 @@ async fn listen(service: Service) -> anyhow::Result<()> {
     } = service;
     let sizing = open_files::fit(args.connections.max_connections);
     args.connections.max_connections = sizing.max_connections;
-    let socket = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let socket = bind(args.listen).with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = socket.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // One line of JSON on stdout: scripts read the address from it. A
