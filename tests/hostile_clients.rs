@@ -220,7 +220,7 @@ async fn good_client(
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let client = if n % 2 == 0 { &kept } else { &fresh };
+        let client = if n.is_multiple_of(2) { &kept } else { &fresh };
         let started = Instant::now();
         let outcome: Result<(), String> = async {
             match n % 3 {
@@ -276,7 +276,7 @@ async fn good_client(
         let what = format!(
             "{} on a {} connection",
             ["verify", "page", "batch"][(n % 3) as usize],
-            if n % 2 == 0 { "kept" } else { "fresh" }
+            if n.is_multiple_of(2) { "kept" } else { "fresh" }
         );
         let (good, why) = match outcome {
             Ok(()) => (true, what),
