@@ -66,16 +66,12 @@ fn ok(run: util::Run, what: &str) {
     assert_eq!(run.code, 0, "{what}: {}\n{}", run.stdout, run.stderr);
 }
 
-fn digits_of(url_file: &Path) -> String {
-    let url = std::fs::read_to_string(url_file).unwrap();
-    url.trim().rsplit('/').next().unwrap().to_string()
-}
-
-/// A throwaway authority and lab, a run on the good camera, two labels.
-fn labels(root: &Path) -> (String, String) {
+/// A throwaway authority and lab, a run on the good camera, and a label
+/// the lab signs for it (as for a product it really tested; `issue` gives
+/// a run against a simulated product only a demonstration label).
+fn label(root: &Path) -> String {
     let p = |s: &str| root.join(s).to_str().unwrap().to_owned();
-    let (authority, lab, report) = (p("authority"), p("lab"), p("run/report.json"));
-    let (key, cert) = (p("lab/lab.key"), p("lab/lab.pem"));
+    let (authority, lab) = (p("authority"), p("lab"));
     ok(
         iotmark([
             "keys",
@@ -101,26 +97,14 @@ fn labels(root: &Path) -> (String, String) {
         "init-lab",
     );
     ok(run_psti("good-camera", &root.join("run"), &[]), "run");
-    let mut issued = Vec::new();
-    for out in ["label-1", "label-2"] {
-        let dir = p(out);
-        ok(
-            iotmark([
-                "issue",
-                "--report",
-                report.as_str(),
-                "--key",
-                key.as_str(),
-                "--cert",
-                cert.as_str(),
-                "--out",
-                dir.as_str(),
-            ]),
-            "issue",
-        );
-        issued.push(digits_of(&root.join(out).join("label.url")));
-    }
-    (issued[0].clone(), issued[1].clone())
+    let url = util::sign_raw_label(
+        &root.join("lab/lab.key"),
+        &root.join("lab/lab.pem"),
+        util::claims_for_report(&root.join("run/report.json"), 1),
+        Some(&root.join("lab/registry.db")),
+        &root.join("label-1"),
+    );
+    url.trim().rsplit('/').next().unwrap().to_string()
 }
 
 /// The `iotmark serve` under test, stopped by its PID when dropped.
@@ -747,7 +731,7 @@ fn a_well_behaved_client_is_served_through_every_attack() {
         .join(format!("hostile-clients-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
-    let (valid, _second) = labels(&root);
+    let valid = label(&root);
     let server = Server::start(&root);
     let pid = server.pid();
     let batch =
