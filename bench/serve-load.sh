@@ -16,7 +16,9 @@
 # Per-client rate limiting: wrk is one client, so the limit is raised to
 # RATE_LIMIT requests per second (default 1000000, burst the same). The
 # limiter still runs on every request; it just never refuses. The
-# production default is 20/s with a burst of 60.
+# production default is 20/s with a burst of 60. Likewise wrk's connections
+# all come from one address, so the per-client connection cap (default 32)
+# is raised to twice CONNECTIONS.
 #
 # Pass criteria (exit 1 if any fails): each iotmark endpoint reaches at least
 # 0.5x the minimal handler's requests/s; p99 latency under 10 ms; zero
@@ -95,7 +97,8 @@ start() {
 
 read -r serve_pid serve_url < <(start serve "${server_pin[@]}" "$bin" serve --listen 127.0.0.1:0 \
   --trust-anchor "$work/authority/authority.pem" --registry "$work/lab/registry.db" \
-  --rate-limit "$RATE_LIMIT" --rate-burst "$RATE_LIMIT")
+  --rate-limit "$RATE_LIMIT" --rate-burst "$RATE_LIMIT" \
+  --max-connections-per-client "$((CONNECTIONS * 2))")
 read -r minimal_pid minimal_url < <(start minimal "${server_pin[@]}" "$minimal" 127.0.0.1:0)
 # start ran in a subshell: remember the servers here, so the trap stops them.
 pids+=("$serve_pid" "$minimal_pid")

@@ -24,6 +24,13 @@ pub enum Exit {
     Inconclusive = 3,
 }
 
+/// mimalloc rather than the system allocator: after a burst (a thousand
+/// 2 MiB bodies at `iotmark serve`) glibc's per-thread arenas kept most of
+/// the peak resident; mimalloc returns freed pages to the system within
+/// moments (measured by `tests/hostile_clients.rs`, see README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()

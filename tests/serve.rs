@@ -158,6 +158,8 @@ struct Server {
     child: Child,
     base: String,
     stderr: PathBuf,
+    /// The line of JSON it printed on start.
+    address_line: String,
 }
 
 impl Drop for Server {
@@ -210,6 +212,7 @@ impl Server {
             child,
             base,
             stderr,
+            address_line: line,
         }
     }
 
@@ -936,9 +939,10 @@ async fn hostile_requests_get_4xx_and_others_keep_being_served() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 405);
 
-    // A slow client that never finishes its headers is cut off after the
-    // header timeout; a client that promises a body and stalls gets 503 at
-    // the request deadline. Meanwhile others are served at once.
+    // A slow client that never finishes its headers is told 408 and cut off
+    // at the header deadline; a client that promises a body and stalls gets
+    // 408 at the request deadline: both are the client's slowness, not a
+    // fault of ours. Meanwhile others are served at once.
     let addr = server.addr();
     let slow_headers = {
         let addr = addr.clone();
@@ -965,13 +969,15 @@ async fn hostile_requests_get_4xx_and_others_keep_being_served() {
     let (status, _) = get_text(&server.url(&format!("/l/{}", f.valid))).await;
     assert_eq!(status, 200);
     assert!(started.elapsed() < Duration::from_millis(900));
-    let (_, waited) = slow_headers.join().unwrap();
+    let (answer, waited) = slow_headers.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
-        waited < Duration::from_secs(5),
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
         "slow headers cut off after {waited:?}"
     );
     let (answer, waited) = slow_body.join().unwrap();
-    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request-timeout"), "{answer}");
     assert!(waited < Duration::from_secs(6), "{waited:?}");
     let (status, _) = get_text(&server.url("/healthz")).await;
     assert_eq!(status, 200);
@@ -1410,35 +1416,64 @@ fn quiet_h2(addr: &str) -> TcpStream {
 
 #[test]
 fn idle_connections_are_closed() {
-    // Default idle timeout (60 s): an HTTP/2 connection that says nothing
-    // stays open (it has no request head for the header deadline).
-    let patient = Server::start(&["--header-timeout", "10"]);
-    let mut s = quiet_h2(&patient.addr());
-    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(2));
-    assert!(!closed, "closed without an idle timeout");
+    let server = Server::start(&["--header-timeout", "2", "--keep-alive-timeout", "1"]);
+
+    // A connection that sends nothing is closed at the header deadline,
+    // counted from accept, without an answer.
+    let started = Instant::now();
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(8));
+    let took = started.elapsed();
+    assert!(closed, "still open after {took:?}");
+    assert!(bytes.is_empty(), "{bytes:?}");
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(4),
+        "closed after {took:?}"
+    );
+
+    // Slowloris: a header line a byte at a time does not move the
+    // deadline (bytes until 1.7 s; were the deadline moved by them, the
+    // close would come after 3.7 s); the client is told 408.
+    let started = Instant::now();
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
+    while started.elapsed() < Duration::from_millis(1700) {
+        s.write_all(b"a").unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(8));
+    let took = started.elapsed();
+    assert!(closed, "still open after {took:?}");
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"),
+        "{answer:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_millis(2800),
+        "closed after {took:?}"
+    );
+
+    // An HTTP/2 connection that opens and goes quiet has no request head
+    // either: a GOAWAY at the header deadline.
+    let started = Instant::now();
+    let mut s = quiet_h2(&server.addr());
+    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(8));
+    let took = started.elapsed();
+    assert!(closed, "still open after {took:?}");
+    assert!(took >= Duration::from_millis(1900), "closed after {took:?}");
     assert_eq!(
         h2_frame_types(&bytes).first(),
         Some(&4),
         "the server's SETTINGS"
     );
-    drop(patient);
-
-    // --idle-timeout 1: the quiet HTTP/2 connection gets a GOAWAY and is
-    // closed, not at once but after a second of silence.
-    let server = Server::start(&["--header-timeout", "10", "--idle-timeout", "1"]);
-    let started = Instant::now();
-    let mut s = quiet_h2(&server.addr());
-    let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(10));
-    let took = started.elapsed();
-    assert!(closed, "still open after {took:?}");
-    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
     assert!(
         h2_frame_types(&bytes).contains(&7),
         "a GOAWAY frame: {bytes:?}"
     );
 
     // An HTTP/1.1 keep-alive connection after its answer: closed after a
-    // second without a byte, well before the 10 s header deadline.
+    // second without a byte (the keep-alive), before the header deadline.
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
@@ -1448,8 +1483,145 @@ fn idle_connections_are_closed() {
     assert!(String::from_utf8_lossy(&bytes).starts_with("HTTP/1.1 200"));
     assert!(closed, "still open after {took:?}");
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_secs(8),
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1900),
         "closed after {took:?}"
+    );
+    let metrics = get_text_blocking(&server.url("/metrics")).1;
+    assert!(
+        metrics.contains("iotmark_header_timeouts_total 3"),
+        "{metrics}"
+    );
+}
+
+/// The address line `serve` prints, for a server started with `extra`.
+fn address_line(extra: &[&str]) -> (Server, serde_json::Value) {
+    let f = fixture();
+    let server = Server::start_for(&f.anchor(), &f.registry(), extra);
+    let line = server.address_line.clone();
+    (server, serde_json::from_str(&line).unwrap())
+}
+
+#[test]
+fn the_connection_cap_fits_under_the_open_file_limit_and_a_full_service_closes_at_once() {
+    // Asked for more connections than the raised open-file limit allows:
+    // lowered to fit under it with room to spare, and said so.
+    let (server, line) = address_line(&["--max-connections", "100000000"]);
+    let limit = line["open_files_limit"].as_u64().unwrap();
+    let max = line["max_connections"].as_u64().unwrap();
+    assert!(max < limit && max + 64 <= limit, "{line}");
+    assert!(
+        server
+            .log()
+            .contains("--max-connections lowered to fit the open-file limit"),
+        "{}",
+        server.log()
+    );
+    drop(server);
+
+    // Every slot taken: one more is closed at once, no waiting in the
+    // backlog; once a slot is free, it is served again.
+    let (server, line) = address_line(&["--max-connections", "3"]);
+    assert_eq!(line["max_connections"], 3, "{line}");
+    let addr = server.addr();
+    let held: Vec<TcpStream> = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
+        .iter()
+        .map(|src| connect_from_blocking(src, &addr))
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let refused = healthz_over(connect_from_blocking("127.0.0.14", &addr));
+    assert!(refused.is_empty(), "{refused}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    let served = healthz_over(connect_from_blocking("127.0.0.14", &addr));
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+}
+
+/// A blocking stream to `addr` from the loopback source address `source`.
+fn connect_from_blocking(source: &str, addr: &str) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(connect_from(source, addr))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_beyond_the_memory_budget_wait_then_get_503_with_retry_after() {
+    // A budget of one largest body (2 MiB): a stalled upload that declared
+    // 2 MiB holds all of it.
+    let server = Server::start(&["--body-memory-mib", "2", "--request-timeout", "5"]);
+    let addr = server.addr();
+    let mut hog = TcpStream::connect(&addr).unwrap();
+    hog.write_all(
+        format!(
+            "POST /api/v1/verify/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"labels\":[",
+            2 * 1024 * 1024
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // A single verification is a small body, with room of its own: served
+    // at once.
+    let f = fixture();
+    let verify_valid = format!(
+        "POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{{\"label\":\"{}\"}}",
+        f.valid.len() + 12,
+        f.valid
+    );
+    let started = Instant::now();
+    let (answer, _) = raw_exchange(&addr, verify_valid.as_bytes(), Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"valid\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_millis(900));
+    // Another large body finds no room: it waits about a second, then is
+    // told to come back, with nothing of it read into memory.
+    let started = Instant::now();
+    let (answer, _) = raw_exchange(
+        &addr,
+        b"POST /api/v1/verify/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n{\"labels\":[",
+        Duration::from_secs(5),
+    );
+    let took = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
+    assert!(answer.contains("\"busy\""), "{answer}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    // The stalled upload is the client's slowness: 408 at the deadline,
+    // and its room is given back.
+    let (bytes, _) = read_until_closed(&mut hog, Duration::from_secs(8));
+    assert!(
+        String::from_utf8_lossy(&bytes).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let many = serde_json::to_vec(&serde_json::json!({
+        "labels": vec![f.valid.clone(); 150],
+    }))
+    .unwrap();
+    assert!(many.len() > 64 * 1024);
+    let r = client()
+        .post(server.url("/api/v1/verify/batch"))
+        .header("content-type", "application/json")
+        .body(many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let j: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(j["summary"]["valid"], 150, "{j}");
+    let metrics = get_text(&server.url("/metrics")).await.1;
+    assert!(
+        metrics.contains("iotmark_body_budget_refused_total 1"),
+        "{metrics}"
     );
 }
 

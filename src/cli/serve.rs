@@ -44,28 +44,37 @@ pub struct ServeArgs {
     /// Requests a client may make in a burst above the rate.
     #[arg(long, default_value_t = 60)]
     pub rate_burst: u32,
-    /// Simultaneous connections; further clients wait in the accept queue.
-    #[arg(long, default_value_t = 1024)]
+    /// Simultaneous connections; one more is closed at once. At start the
+    /// open-file limit is raised as far as allowed and this is lowered to fit
+    /// under it (logged, and printed in the address line).
+    #[arg(long, default_value_t = 4096)]
     pub max_connections: usize,
     /// Simultaneous connections from one client address (IPv6 by its /64);
-    /// one more is closed at once, so a few idle or slow clients cannot take
-    /// every slot.
-    #[arg(long, default_value_t = 64)]
+    /// one more is closed at once. Once three quarters of the connections
+    /// are taken, a client may hold an eighth of this (at least 2), so many
+    /// idle or slow clients cannot take every slot.
+    #[arg(long, default_value_t = 32)]
     pub max_connections_per_client: usize,
-    /// Seconds a request may take, body included, before it gets 503.
+    /// Seconds a request may take, body included: 408 if the client's body
+    /// was still awaited then, 503 (with Retry-After) if the service was slow.
     #[arg(long, default_value_t = 10)]
     pub request_timeout: u64,
-    /// Seconds a client has to send a request's headers before the connection is closed.
+    /// Seconds a client has, from accept (TLS handshake included) or from
+    /// the end of the previous answer, to send a complete request head; then
+    /// the connection is closed (408 to a partial HTTP/1.1 head).
     #[arg(long, default_value_t = 10)]
     pub header_timeout: u64,
     /// Seconds a connection may stay open (keep-alive included) before it is closed gracefully.
     #[arg(long, default_value_t = 600)]
     pub connection_lifetime: u64,
-    /// Seconds a connection may pass without a byte either way before it is
-    /// closed gracefully (an idle HTTP/2 connection has no request head to
-    /// time out, so this is what frees its slot).
-    #[arg(long, default_value_t = 60)]
-    pub idle_timeout: u64,
+    /// Seconds a connection that has had an answer may wait for its next
+    /// request with no byte either way before it is closed gracefully.
+    #[arg(long, alias = "idle-timeout", default_value_t = 5)]
+    pub keep_alive_timeout: u64,
+    /// MiB of request bodies held in memory, all connections together; a
+    /// request that finds no room within a second gets 503 with Retry-After.
+    #[arg(long, default_value_t = 64)]
+    pub body_memory_mib: usize,
     /// Contact for security problems with this service, in its security.txt.
     #[arg(long, default_value = "mailto:security@iotmark.example")]
     pub contact: String,
@@ -101,12 +110,13 @@ impl ServeArgs {
             rate_limit: self.rate_limit,
             rate_burst: self.rate_burst,
             request_timeout: secs(self.request_timeout),
+            body_memory: self.body_memory_mib.saturating_mul(1024 * 1024),
             connections: ConnectionLimits {
                 max_connections: self.max_connections,
                 max_per_client: self.max_connections_per_client,
                 header_timeout: secs(self.header_timeout),
                 lifetime: secs(self.connection_lifetime),
-                idle: secs(self.idle_timeout),
+                keep_alive: secs(self.keep_alive_timeout),
             },
             contact: self.contact,
         })

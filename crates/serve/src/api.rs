@@ -6,7 +6,9 @@
 //! the digits, a URL without digits) is a 400; a label that does not verify is
 //! a 200 whose `status` is `invalid` — the request was fine, the label is not.
 
-use axum::body::Bytes;
+use std::borrow::Cow;
+use std::cell::Cell;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
@@ -14,14 +16,16 @@ use axum::Json;
 use iotmark_labels::status::CONTENT_TYPE as STATUS_LIST_CONTENT_TYPE;
 use iotmark_labels::verify::LabelStatus;
 use iotmark_labels::Verification;
+use serde::ser::{SerializeMap as _, SerializeSeq as _};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::body::{BudgetedBody, SMALL_BODY_BYTES};
 use super::cache::{respond, Kind};
 use super::error::{ApiError, ServeError};
 use super::registry::RegistryHandle;
 use super::state::AppState;
-use super::verifier::{digits_segment, LabelRef};
+use super::verifier::{digits_segment, LabelRef, Verifier};
 
 /// Most labels in one batch request.
 pub const MAX_BATCH: usize = 1000;
@@ -42,14 +46,6 @@ fn verified_bytes(v: &Verification, on: Date) -> Vec<u8> {
         checked_on: on.to_string(),
     })
     .unwrap_or_else(|_| b"null".to_vec())
-}
-
-fn verified_json(v: &Verification, on: Date) -> serde_json::Value {
-    serde_json::to_value(Verified {
-        verification: v,
-        checked_on: on.to_string(),
-    })
-    .unwrap_or(serde_json::Value::Null)
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,7 +72,7 @@ fn label_ref(input: &str) -> Result<LabelRef<'_>, ServeError> {
     }
 }
 
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ServeError> {
+fn parse_json<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, ServeError> {
     serde_json::from_slice(body).map_err(|e| {
         ServeError::bad_request(format!(
             "the body is not the expected JSON ({} at line {} column {})",
@@ -113,8 +109,12 @@ struct VerifyRequest {
 }
 
 /// `POST /api/v1/verify` with `{"label": URL or digits, "at"?: date}`.
-pub async fn verify_post(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let request: VerifyRequest = parse_json(&body)?;
+pub async fn verify_post(
+    State(state): State<AppState>,
+    body: BudgetedBody,
+) -> Result<Response, ApiError> {
+    let request: VerifyRequest = parse_json(&body.bytes)?;
+    drop(body);
     let at = parse_at(&state, request.at.as_deref())?;
     let label = label_ref(&request.label)?;
     Ok(respond(&state, Kind::Json, &label, at, |v| {
@@ -122,66 +122,195 @@ pub async fn verify_post(State(state): State<AppState>, body: Bytes) -> Result<R
     }))
 }
 
+/// One entry of a batch, borrowed from the body unless it has escapes.
+#[derive(Debug, Deserialize)]
+struct BatchEntry<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The entries of a batch: at most [`MAX_BATCH`] kept, the rest only counted.
+#[derive(Debug)]
+struct BatchLabels<'a> {
+    kept: Vec<BatchEntry<'a>>,
+    given: usize,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BatchLabels<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Entries<'a> {
+            type Value = BatchLabels<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of label links")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut kept = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_BATCH));
+                let mut given = 0usize;
+                while given < MAX_BATCH {
+                    match seq.next_element::<BatchEntry<'a>>()? {
+                        Some(entry) => kept.push(entry),
+                        None => return Ok(BatchLabels { kept, given }),
+                    }
+                    given += 1;
+                }
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    given += 1;
+                }
+                Ok(BatchLabels { kept, given })
+            }
+        }
+        d.deserialize_seq(Entries(std::marker::PhantomData))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BatchRequest {
-    labels: Vec<String>,
+struct BatchRequest<'a> {
+    #[serde(borrow)]
+    labels: BatchLabels<'a>,
     at: Option<String>,
 }
 
-/// `POST /api/v1/verify/batch` with `{"labels": [...], "at"?: date}`: one
-/// result per label, in order; an entry that is not a label link gets an
-/// `error` instead of a verdict.
-pub async fn verify_batch(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let request: BatchRequest = parse_json(&body)?;
-    if request.labels.len() > MAX_BATCH {
-        return Err(ServeError::bad_request(format!(
-            "at most {MAX_BATCH} labels per batch ({} given)",
-            request.labels.len()
-        ))
-        .into());
-    }
-    let at = parse_at(&state, request.at.as_deref())?;
-    let verifier = state.verifier.clone();
-    // Signature checks are CPU work: keep them off the async workers.
-    let results = tokio::task::spawn_blocking(move || {
-        let mut counts = [0usize; 7];
-        let results: Vec<serde_json::Value> = request
-            .labels
-            .iter()
-            .map(|input| match label_ref(input) {
+/// The batch answer, written straight into the response buffer as each
+/// label is verified: `count`, `checked_on`, `results`, then `summary`.
+struct BatchAnswer<'a> {
+    labels: &'a [BatchEntry<'a>],
+    verifier: &'a Verifier,
+    at: Date,
+    /// valid, revoked, support-ended, not-yet-valid, invalid,
+    /// unverifiable (the order of `LabelStatus::ALL`), not-a-label.
+    counts: Cell<[usize; 7]>,
+}
+
+struct BatchResults<'a>(&'a BatchAnswer<'a>);
+
+#[derive(Serialize)]
+struct NotALabel {
+    error: &'static str,
+    message: String,
+}
+
+impl Serialize for BatchResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let answer = self.0;
+        let at = answer.at.to_string();
+        let mut seq = s.serialize_seq(Some(answer.labels.len()))?;
+        for BatchEntry(input) in answer.labels {
+            let mut counts = answer.counts.get();
+            match label_ref(input) {
                 Ok(label) => {
-                    let v = verifier.verify_ref(&label, at);
+                    let v = answer.verifier.verify_ref(&label, answer.at);
                     let i = LabelStatus::ALL
                         .iter()
                         .position(|s| *s == v.status)
                         .unwrap_or(4);
                     counts[i] += 1;
-                    verified_json(&v, at)
+                    seq.serialize_element(&Verified {
+                        verification: &v,
+                        checked_on: at.clone(),
+                    })?;
                 }
                 Err(e) => {
                     counts[6] += 1;
-                    serde_json::json!({ "error": "bad-request", "message": e.to_string() })
+                    seq.serialize_element(&NotALabel {
+                        error: "bad-request",
+                        message: e.to_string(),
+                    })?;
                 }
-            })
-            .collect();
-        serde_json::json!({
-            "count": results.len(),
-            "summary": {
-                "valid": counts[0], "revoked": counts[1], "support-ended": counts[2],
-                "not-yet-valid": counts[3], "invalid": counts[4], "unverifiable": counts[5],
-                "not-a-label": counts[6],
-            },
-            "checked_on": at.to_string(),
-            "results": results,
-        })
+            }
+            answer.counts.set(counts);
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for BatchAnswer<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("count", &self.labels.len())?;
+        map.serialize_entry("checked_on", &self.at.to_string())?;
+        map.serialize_entry("results", &BatchResults(self))?;
+        let c = self.counts.get();
+        map.serialize_entry(
+            "summary",
+            &serde_json::json!({
+                "valid": c[0], "revoked": c[1], "support-ended": c[2],
+                "not-yet-valid": c[3], "invalid": c[4], "unverifiable": c[5],
+                "not-a-label": c[6],
+            }),
+        )?;
+        map.end()
+    }
+}
+
+/// Parses a batch body and writes its answer (CPU work, blocking).
+fn answer_batch(body: &[u8], verifier: &Verifier, today: Date) -> Result<Vec<u8>, ServeError> {
+    let request: BatchRequest<'_> = parse_json(body)?;
+    if request.labels.given > MAX_BATCH {
+        return Err(ServeError::bad_request(format!(
+            "at most {MAX_BATCH} labels per batch ({} given)",
+            request.labels.given
+        )));
+    }
+    let at = match request.at.as_deref() {
+        None => today,
+        Some(text) => iotmark_labels::parse_date(text)
+            .ok_or_else(|| ServeError::bad_request("`at` is not a date in the form YYYY-MM-DD"))?,
+    };
+    let answer = BatchAnswer {
+        labels: &request.labels.kept,
+        verifier,
+        at,
+        counts: Cell::new([0; 7]),
+    };
+    // About 1 KiB per verdict.
+    let mut out = Vec::with_capacity(256 + answer.labels.len() * 1024);
+    serde_json::to_writer(&mut out, &answer).map_err(ServeError::internal)?;
+    Ok(out)
+}
+
+/// `POST /api/v1/verify/batch` with `{"labels": [...], "at"?: date}`: one
+/// result per label, in order; an entry that is not a label link gets an
+/// `error` instead of a verdict.
+///
+/// The body is parsed where it lies (entries borrowed from it), on a
+/// blocking thread once one of the batch workers for its size is free
+/// (large batches queue apart from small ones), and the answer
+/// is written as the labels are verified; the body's share of the memory
+/// budget is given back when that is done.
+pub async fn verify_batch(
+    State(state): State<AppState>,
+    body: BudgetedBody,
+) -> Result<Response, ApiError> {
+    let workers = if body.bytes.len() <= SMALL_BODY_BYTES {
+        &state.batch_workers.small
+    } else {
+        &state.batch_workers.large
+    };
+    let worker = workers
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ServeError::internal)?;
+    let verifier = state.verifier.clone();
+    let today = state.today();
+    let answer = tokio::task::spawn_blocking(move || {
+        let answer = answer_batch(&body.bytes, &verifier, today);
+        drop(body);
+        drop(worker);
+        answer
     })
     .await
-    .map_err(ServeError::internal)?;
-    Ok(Json(results))
+    .map_err(ServeError::internal)??;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        answer,
+    )
+        .into_response())
 }
 
 fn registry(state: &AppState) -> Result<&RegistryHandle, ServeError> {

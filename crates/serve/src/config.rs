@@ -31,8 +31,12 @@ pub struct ServeConfig {
     /// the burst above that rate.
     pub rate_limit: u32,
     pub rate_burst: u32,
-    /// Time a request may take, body included, before it gets 503.
+    /// Time a request may take, body included: 408 if the client's body
+    /// was still awaited then, 503 if we were the slow ones.
     pub request_timeout: Duration,
+    /// Bytes of request bodies held in memory, all connections together
+    /// (at least one largest body, [`crate::MAX_BODY_BYTES`]).
+    pub body_memory: usize,
     /// Connection slots and timeouts.
     pub connections: ConnectionLimits,
     /// Contact for security problems with this service (its security.txt).

@@ -45,8 +45,15 @@ pub enum ServeError {
     TooLarge { max: usize },
     #[error("too many requests; retry in {retry_after} s")]
     RateLimited { retry_after: u64 },
-    #[error("the request took too long")]
-    Timeout,
+    /// The client did not send its request (its body) in time: its slowness.
+    #[error("the request was not received in time")]
+    ClientTimeout,
+    /// We did not answer in time: our slowness.
+    #[error("the request took too long; retry in {retry_after} s")]
+    Timeout { retry_after: u64 },
+    /// No room now (the memory budget for request bodies is spent).
+    #[error("the service is busy; retry in {retry_after} s")]
+    Busy { retry_after: u64 },
     #[error("{what} is not available on this server")]
     Unavailable { what: &'static str },
     /// Something went wrong on our side; `cause` is logged, never sent.
@@ -73,7 +80,8 @@ impl ServeError {
             ServeError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ServeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServeError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ServeError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ServeError::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
+            ServeError::Timeout { .. } | ServeError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServeError::Unavailable { .. } => StatusCode::NOT_FOUND,
             ServeError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,7 +93,9 @@ impl ServeError {
             ServeError::BadRequest { .. } => "bad-request",
             ServeError::TooLarge { .. } => "too-large",
             ServeError::RateLimited { .. } => "rate-limited",
-            ServeError::Timeout => "timeout",
+            ServeError::ClientTimeout => "request-timeout",
+            ServeError::Timeout { .. } => "timeout",
+            ServeError::Busy { .. } => "busy",
             ServeError::Unavailable { .. } => "unavailable",
             ServeError::Internal { .. } => "internal",
         }
@@ -114,10 +124,19 @@ impl ServeError {
             )
                 .into_response(),
         };
-        if let ServeError::RateLimited { retry_after } = self {
+        if let ServeError::RateLimited { retry_after }
+        | ServeError::Timeout { retry_after }
+        | ServeError::Busy { retry_after } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
+        }
+        if matches!(self, ServeError::ClientTimeout) {
+            // Whatever is left of the body is not worth reading.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response.extensions_mut().insert(Rendered);
         response

@@ -4,8 +4,10 @@
 //! ([`middleware::front`]: per-client rate limit, request deadline, error
 //! normalisation so every error response is rendered in one place, security
 //! headers, metrics and access log) and the panic catcher; the two routes
-//! that read a body limit it to [`MAX_BODY_BYTES`]. Connections are bounded
-//! by [`listener`].
+//! that read a body limit it to [`MAX_BODY_BYTES`] and hold it under one
+//! memory budget for all connections (`body`). Connections are bounded by
+//! `listener` (slots under the open-file limit, per-client shares) and
+//! `connection` (header deadline from accept, keep-alive, lifetime).
 //!
 //! Label verifications are answered from finished responses cached per label,
 //! date and revocation epoch ([`cache`]); status lists and the registry's
@@ -22,13 +24,16 @@
 //! - `/healthz`, `/metrics`.
 
 mod api;
+mod body;
 mod cache;
 mod config;
+mod connection;
 mod error;
 mod html;
 mod listener;
 mod metrics;
 mod middleware;
+mod open_files;
 mod pages;
 mod ratelimit;
 mod registry;
@@ -40,7 +45,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use iotmark_labels::trust_list::{TrustList, MAX_TRUST_LIST_BYTES};
@@ -71,16 +75,10 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/security.txt", get(pages::security_txt))
         .route("/security/disclosure-policy", get(pages::disclosure_policy))
         .route("/support", get(pages::support_period))
-        // Only these routes read a body: the limit is theirs, and no other
-        // request pays for it.
-        .route(
-            "/api/v1/verify",
-            post(api::verify_post).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
-        )
-        .route(
-            "/api/v1/verify/batch",
-            post(api::verify_batch).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
-        )
+        // Only these routes read a body (`body::BudgetedBody`: the size
+        // limit and the memory budget are theirs, no other request pays).
+        .route("/api/v1/verify", post(api::verify_post))
+        .route("/api/v1/verify/batch", post(api::verify_batch))
         .route("/api/v1/verify/{digits}", get(api::verify_one))
         .route("/api/v1/labels", get(api::labels))
         .route("/api/v1/labels/{serial}", get(api::label))
@@ -240,6 +238,8 @@ fn build(args: ServeConfig) -> anyhow::Result<Service> {
         responses: cache::ResponseCache::new(tls.is_some()),
         rate_limiter: ratelimit::RateLimiter::new(args.rate_limit, args.rate_burst),
         request_timeout: args.request_timeout,
+        body_budget: body::BodyBudget::new(args.body_memory),
+        batch_workers: state::BatchWorkers::for_this_machine(),
         tls: tls.is_some(),
         fixed_today,
         contact: args.contact.clone(),
@@ -255,17 +255,33 @@ fn build(args: ServeConfig) -> anyhow::Result<Service> {
     })
 }
 
+/// Connections the kernel may queue before we accept them (capped by the
+/// system's somaxconn). Hostile clients that reconnect in bursts must not
+/// fill the queue, or a newcomer's SYN is dropped and retried a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn listen(service: Service) -> anyhow::Result<()> {
     let Service {
         router,
         revocations,
         tls,
         metrics,
-        config: args,
+        config: mut args,
     } = service;
-    let socket = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let sizing = open_files::fit(args.connections.max_connections);
+    args.connections.max_connections = sizing.max_connections;
+    let socket = bind(args.listen).with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = socket.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // One line of JSON on stdout: scripts read the address from it. A
@@ -280,6 +296,8 @@ async fn listen(service: Service) -> anyhow::Result<()> {
                 "listening": format!("{scheme}://{local}"),
                 "rate_limit_per_second": args.rate_limit,
                 "rate_burst": args.rate_burst,
+                "max_connections": sizing.max_connections,
+                "open_files_limit": sizing.soft_now,
             })
         )
         .and_then(|()| out.flush());

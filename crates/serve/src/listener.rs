@@ -1,64 +1,60 @@
 //! Accepting connections: plain HTTP or TLS (rustls, HTTP/2 and HTTP/1.1 by
 //! ALPN), each connection bounded in time and size so a slow or hostile
-//! client holds one slot for a bounded time and nothing else.
+//! client holds one slot for a bounded time and nothing else
+//! (see [`super::connection`] for the deadlines of one connection).
 //!
-//! - a fixed number of connection slots (further clients wait in the backlog),
-//!   and at most `max_per_client` of them for one client address;
-//! - a deadline for the TLS handshake and for each request's headers;
-//! - a cap on the request head (HTTP/1.1 buffer, header count, HTTP/2 header list);
-//! - a lifetime after which the connection is closed gracefully, and an idle
-//!   timeout: a connection over which no byte moved for that long is closed
-//!   gracefully too (an idle HTTP/2 connection has no request head to time
-//!   out).
+//! - a fixed number of connection slots, sized under the open-file limit
+//!   ([`super::open_files`]); a connection beyond them is closed at once
+//!   rather than left waiting in the backlog;
+//! - at most `max_per_client` slots for one client address, and once three
+//!   quarters of the slots are taken, at most an eighth of that (but at
+//!   least [`MIN_SHARE_UNDER_PRESSURE`]): many hostile addresses holding
+//!   their full share still leave room for everyone else;
+//! - accept errors (out of descriptors, say) back off exponentially, and
+//!   are logged once, then summed up at most every [`ACCEPT_LOG_EVERY`].
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::Path;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::extract::Request;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt as _;
 
+use super::connection::connection;
 use super::metrics::Metrics;
-use super::middleware::ClientAddr;
 use super::ratelimit::client_key;
 
-/// Read buffer for HTTP/1.1, which bounds the request head.
-const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Deadline for a TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// After a graceful close is asked for, how long an in-flight request may finish.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// The smallest per-client share once the service is three quarters full.
+pub const MIN_SHARE_UNDER_PRESSURE: usize = 2;
+/// Accept errors are summed up in the log at most this often.
+const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(10);
+/// The longest pause after repeated accept errors.
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// How many connections the service holds, and for how long.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
-    /// Simultaneous connections; further clients wait in the accept queue.
+    /// Simultaneous connections (lowered at start to fit the open-file
+    /// limit); one more is closed at once.
     pub max_connections: usize,
     /// Simultaneous connections from one client address (IPv6 by its /64).
     pub max_per_client: usize,
-    /// Time a client has to send a request's headers.
+    /// Time from accept (or from the end of the previous response) to a
+    /// complete request head, TLS handshake included.
     pub header_timeout: Duration,
     /// Time a connection may stay open, keep-alive included.
     pub lifetime: Duration,
-    /// Time a connection may pass without a byte either way.
-    pub idle: Duration,
+    /// Keep-alive: time a connection with no request in progress may pass
+    /// without a byte either way, once it has had an answer.
+    pub keep_alive: Duration,
 }
 
 /// A rustls server configuration from PEM files, offering h2 and http/1.1.
@@ -92,6 +88,16 @@ struct ClientSlot {
     client: IpAddr,
 }
 
+/// The share one client may hold when `free` of `total` slots are free.
+fn share(max_per_client: usize, free: usize, total: usize) -> usize {
+    let max = max_per_client.max(1);
+    if free.saturating_mul(4) < total {
+        (max / 8).max(MIN_SHARE_UNDER_PRESSURE).min(max)
+    } else {
+        max
+    }
+}
+
 impl PerClient {
     /// A slot for `client`, or `None` when it already holds `max`.
     fn claim(table: &Arc<PerClient>, client: IpAddr, max: usize) -> Option<ClientSlot> {
@@ -121,6 +127,53 @@ impl Drop for ClientSlot {
     }
 }
 
+/// Accept errors: an exponential pause, and a log that does not flood.
+#[derive(Debug)]
+struct AcceptErrors {
+    /// Errors in a row, for the pause.
+    streak: u32,
+    /// Errors since the last log line, and when that was.
+    unlogged: u64,
+    logged_at: Option<Instant>,
+}
+
+impl AcceptErrors {
+    fn new() -> Self {
+        AcceptErrors {
+            streak: 0,
+            unlogged: 0,
+            logged_at: None,
+        }
+    }
+
+    /// Notes an error; returns how long to pause before accepting again.
+    fn failed(&mut self, error: &std::io::Error) -> Duration {
+        self.streak = self.streak.saturating_add(1);
+        self.unlogged += 1;
+        let due = self
+            .logged_at
+            .is_none_or(|at| at.elapsed() >= ACCEPT_LOG_EVERY);
+        if due {
+            tracing::warn!(
+                error = %error,
+                errors = self.unlogged,
+                "serve: accept failed; backing off (logged at most every {} s)",
+                ACCEPT_LOG_EVERY.as_secs()
+            );
+            self.unlogged = 0;
+            self.logged_at = Some(Instant::now());
+        }
+        // 5 ms, doubling, at most a second.
+        let pause =
+            Duration::from_millis(5).saturating_mul(1 << self.streak.min(10).saturating_sub(1));
+        pause.min(ACCEPT_BACKOFF_MAX)
+    }
+
+    fn succeeded(&mut self) {
+        self.streak = 0;
+    }
+}
+
 /// Serves `router` on `listener` until the task is dropped.
 pub async fn serve(
     listener: TcpListener,
@@ -129,24 +182,31 @@ pub async fn serve(
     limits: ConnectionLimits,
     metrics: Arc<Metrics>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let total = limits.max_connections.max(1);
+    let slots = Arc::new(Semaphore::new(total));
     let per_client = Arc::new(PerClient::default());
+    let mut errors = AcceptErrors::new();
     loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
         let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
+            Ok(accepted) => {
+                errors.succeeded();
+                accepted
+            }
             Err(e) => {
                 // Out of file descriptors and the like: back off, keep serving.
-                tracing::warn!(error = %e, "serve: accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(errors.failed(&e)).await;
                 continue;
             }
         };
-        let Some(client_slot) =
-            PerClient::claim(&per_client, client_key(peer.ip()), limits.max_per_client)
-        else {
+        let accepted = Instant::now();
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            // Every slot is taken: closed at once, not left in the backlog.
+            metrics.connection_refused();
+            drop(stream);
+            continue;
+        };
+        let max = share(limits.max_per_client, slots.available_permits(), total);
+        let Some(client_slot) = PerClient::claim(&per_client, client_key(peer.ip()), max) else {
             // Closed at once: this client already holds its share of slots.
             metrics.connection_refused();
             drop(stream);
@@ -163,163 +223,51 @@ pub async fn serve(
             metrics.connection_opened();
             match tls {
                 Some(acceptor) => {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => connection(s, peer, router, &limits).await,
+                    // The handshake counts against the header deadline.
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(s)) => connection(s, peer, accepted, router, &limits, &metrics).await,
                         Ok(Err(e)) => tracing::debug!(error = %e, "serve: TLS handshake failed"),
-                        Err(_) => tracing::debug!("serve: TLS handshake timed out"),
+                        Err(_) => {
+                            metrics.header_timeout();
+                            tracing::debug!("serve: TLS handshake timed out")
+                        }
                     }
                 }
-                None => connection(stream, peer, router, &limits).await,
+                None => connection(stream, peer, accepted, router, &limits, &metrics).await,
             }
             metrics.connection_closed();
         });
     }
 }
 
-async fn connection<I>(io: I, peer: SocketAddr, router: Router, limits: &ConnectionLimits)
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .max_buf_size(MAX_HEAD_BYTES)
-        .max_headers(64);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(MAX_HEAD_BYTES as u32)
-        .max_concurrent_streams(32)
-        .keep_alive_interval(None);
-    let service = router.map_request(move |mut request: Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(ClientAddr(peer));
-        request
-    });
-    let activity = Activity::new(io);
-    let quiet = activity.clock();
-    let conn = builder.serve_connection(TokioIo::new(activity), TowerToHyperService::new(service));
-    tokio::pin!(conn);
-    tokio::select! {
-        result = conn.as_mut() => {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "serve: connection ended with an error");
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_share_shrinks_when_the_service_is_nearly_full() {
+        assert_eq!(share(32, 4096, 4096), 32);
+        assert_eq!(share(32, 1024, 4096), 32);
+        assert_eq!(share(32, 1023, 4096), 4);
+        assert_eq!(share(8, 0, 4096), MIN_SHARE_UNDER_PRESSURE);
+        assert_eq!(share(1, 0, 4096), 1);
+    }
+
+    #[test]
+    fn accept_errors_back_off_and_reset() {
+        let mut errors = AcceptErrors::new();
+        let e = std::io::Error::other("Too many open files");
+        let first = errors.failed(&e);
+        let mut last = first;
+        for _ in 0..20 {
+            last = errors.failed(&e);
         }
-        () = tokio::time::sleep(limits.lifetime) => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, conn).await;
-        }
-        () = quiet.idle_for(limits.idle) => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, conn).await;
-        }
-    }
-}
-
-/// When bytes last moved over a connection.
-#[derive(Debug, Clone)]
-struct ActivityClock {
-    started: Instant,
-    /// Milliseconds after `started`.
-    last: Arc<AtomicU64>,
-}
-
-impl ActivityClock {
-    fn touch(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.store(ms, Ordering::Relaxed);
-    }
-
-    /// Returns once nothing has moved for `limit`.
-    async fn idle_for(&self, limit: Duration) {
-        loop {
-            let last = self.started + Duration::from_millis(self.last.load(Ordering::Relaxed));
-            let quiet = last.elapsed();
-            if quiet >= limit {
-                return;
-            }
-            tokio::time::sleep(limit - quiet).await;
-        }
-    }
-}
-
-/// A connection's IO that notes each read or write on its [`ActivityClock`].
-#[derive(Debug)]
-struct Activity<I> {
-    io: I,
-    clock: ActivityClock,
-}
-
-impl<I> Activity<I> {
-    fn new(io: I) -> Self {
-        Activity {
-            io,
-            clock: ActivityClock {
-                started: Instant::now(),
-                last: Arc::new(AtomicU64::new(0)),
-            },
-        }
-    }
-
-    fn clock(&self) -> ActivityClock {
-        self.clock.clone()
-    }
-}
-
-impl<I: AsyncRead + Unpin> AsyncRead for Activity<I> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let poll = Pin::new(&mut self.io).poll_read(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.clock.touch();
-        }
-        poll
-    }
-}
-
-impl<I: AsyncWrite + Unpin> AsyncWrite for Activity<I> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        data: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.io).poll_write(cx, data);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.clock.touch();
-        }
-        poll
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.clock.touch();
-        }
-        poll
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        assert_eq!(first, Duration::from_millis(5));
+        assert_eq!(last, ACCEPT_BACKOFF_MAX);
+        // Logged once; the other twenty wait for the next summary.
+        assert_eq!(errors.unlogged, 20);
+        errors.succeeded();
+        assert_eq!(errors.failed(&e), Duration::from_millis(5));
     }
 }

@@ -80,6 +80,8 @@ pub struct Metrics {
     connections_open: AtomicU64,
     connections_total: AtomicU64,
     connections_refused: AtomicU64,
+    header_timeouts: AtomicU64,
+    body_budget_refused: AtomicU64,
 }
 
 fn status_index(s: LabelStatus) -> usize {
@@ -109,6 +111,8 @@ impl Default for Metrics {
             connections_open: AtomicU64::new(0),
             connections_total: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
+            header_timeouts: AtomicU64::new(0),
+            body_budget_refused: AtomicU64::new(0),
         }
     }
 }
@@ -155,9 +159,20 @@ impl Metrics {
         self.connections_open.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// A connection closed at once: its client already held its share.
+    /// A connection closed at once: its client already held its share, or
+    /// every slot was taken.
     pub fn connection_refused(&self) {
         self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed at its header deadline.
+    pub fn header_timeout(&self) {
+        self.header_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request body refused because the memory budget for bodies was spent.
+    pub fn body_budget_refused(&self) {
+        self.body_budget_refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The exposition text.
@@ -234,8 +249,14 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
-            "# HELP iotmark_connections_refused_total Connections closed at once because their client held its share.\n# TYPE iotmark_connections_refused_total counter\niotmark_connections_refused_total {}",
+            "# HELP iotmark_connections_refused_total Connections closed at once because their client held its share or every slot was taken.\n# TYPE iotmark_connections_refused_total counter\niotmark_connections_refused_total {}",
             self.connections_refused.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP iotmark_header_timeouts_total Connections closed because no complete request head came in time.\n# TYPE iotmark_header_timeouts_total counter\niotmark_header_timeouts_total {}\n# HELP iotmark_body_budget_refused_total Requests answered 503 because the memory budget for request bodies was spent.\n# TYPE iotmark_body_budget_refused_total counter\niotmark_body_budget_refused_total {}",
+            self.header_timeouts.load(Ordering::Relaxed),
+            self.body_budget_refused.load(Ordering::Relaxed)
         );
         out
     }

@@ -1,5 +1,7 @@
 //! The one layer every request passes, in this order: the per-client rate
-//! limit, a deadline for the whole request, error normalisation (see
+//! limit, a deadline for the whole request (408 when it strikes while the
+//! client's body is still awaited, 503 with `Retry-After` when we were the
+//! slow ones), error normalisation (see
 //! [`super::error::normalise`]), security headers, then metrics and the
 //! access log.
 //!
@@ -18,6 +20,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::body::BodyWatch;
 use super::error::{normalise, Audience, ServeError};
 use super::metrics::{route_index, ROUTES};
 use super::state::AppState;
@@ -25,6 +28,9 @@ use super::state::AppState;
 /// The peer address of the connection a request came on (set by the listener).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub SocketAddr);
+
+/// What a client whose request we did not answer in time is asked to wait, seconds.
+const TIMEOUT_RETRY_AFTER: u64 = 1;
 
 /// Headers on every response, made at compile time.
 const SECURITY_HEADERS: [(HeaderName, HeaderValue); 7] = [
@@ -77,7 +83,7 @@ pub fn add_security_headers(headers: &mut HeaderMap, tls: bool) {
 }
 
 /// Rate limit, deadline, error normalisation, headers, metrics and log.
-pub async fn front(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn front(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let audience = Audience::of_path(request.uri().path());
     let route = route_index(
@@ -99,10 +105,18 @@ pub async fn front(State(state): State<AppState>, request: Request, next: Next) 
             state.metrics.rate_limited();
             ServeError::RateLimited { retry_after }.render(audience)
         }
-        None => match tokio::time::timeout(state.request_timeout, next.run(request)).await {
-            Ok(response) => normalise(response, audience),
-            Err(_) => ServeError::Timeout.render(audience),
-        },
+        None => {
+            let watch = BodyWatch::default();
+            request.extensions_mut().insert(watch.clone());
+            match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+                Ok(response) => normalise(response, audience),
+                Err(_) if watch.reading() => ServeError::ClientTimeout.render(audience),
+                Err(_) => ServeError::Timeout {
+                    retry_after: TIMEOUT_RETRY_AFTER,
+                }
+                .render(audience),
+            }
+        }
     };
     // A response made from a template that holds them already (the cached
     // verification answers, see `cache`) has the whole set: its

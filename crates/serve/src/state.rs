@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use time::Date;
 
+use tokio::sync::Semaphore;
+
+use super::body::BodyBudget;
 use super::cache::ResponseCache;
 use super::metrics::Metrics;
 use super::ratelimit::RateLimiter;
@@ -26,6 +29,10 @@ pub struct Shared {
     pub responses: ResponseCache,
     pub rate_limiter: Option<RateLimiter>,
     pub request_timeout: Duration,
+    /// Memory for request bodies, all connections together.
+    pub body_budget: BodyBudget,
+    /// Blocking threads that may parse and verify batches at once.
+    pub batch_workers: BatchWorkers,
     pub tls: bool,
     /// Fixed verification date (`--now`), for audits and tests.
     pub fixed_today: Option<Date>,
@@ -35,6 +42,27 @@ pub struct Shared {
     pub support_end: Date,
     /// The accreditation body whose certificate anchors every verification.
     pub authority: String,
+}
+
+/// Blocking threads for batches, large and small apart: all cores but one
+/// for large batches (one core stays for the async workers answering
+/// everyone else), as many as cores for small ones.
+#[derive(Debug)]
+pub struct BatchWorkers {
+    pub large: Arc<Semaphore>,
+    pub small: Arc<Semaphore>,
+}
+
+impl BatchWorkers {
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        BatchWorkers {
+            large: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
+            small: Arc::new(Semaphore::new(cores)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
