@@ -710,8 +710,13 @@ async fn until_revoked(
 ) -> (Duration, serde_json::Value) {
     let started = Instant::now();
     loop {
-        let (_, page) = get_text(&server.url(&format!("/l/{digits}"))).await;
+        let (_, mut page) = get_text(&server.url(&format!("/l/{digits}"))).await;
         let (_, json) = get_json(&server.url(&format!("/api/v1/verify/{digits}"))).await;
+        if json["status"] == "revoked" && !page.contains("class=\"status danger\"") {
+            // The revocation was learnt between the two requests: the page
+            // asked again must now be red too (a revocation never goes back).
+            page = get_text(&server.url(&format!("/l/{digits}"))).await.1;
+        }
         let red = page.contains("class=\"status danger\"");
         assert_eq!(
             red,
